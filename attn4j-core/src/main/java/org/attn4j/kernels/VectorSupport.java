@@ -1,0 +1,29 @@
+package org.attn4j.kernels;
+
+/**
+ * Whether the Vector API ({@code jdk.incubator.vector}) is available to this JVM.
+ *
+ * <p>The Vector API is still an incubator module: it is only resolved when the JVM is started with
+ * {@code --add-modules jdk.incubator.vector}. Without it attn4j still gives correct results through
+ * plain scalar loops, and says once on stderr which flag makes it fast. Every class that touches
+ * {@code jdk.incubator.vector} is named {@code *Vector} and is loaded only after {@link #ENABLED} is true,
+ * so a plain classpath never links against the missing module.
+ *
+ * <p>{@code -Dattn4j.vector=false} forces the scalar path (tests use it to hold both paths together).
+ */
+public final class VectorSupport {
+    private VectorSupport() {}
+
+    /** True when the fast Vector API kernels are in use. */
+    public static final boolean ENABLED = detect();
+
+    private static boolean detect() {
+        if ("false".equalsIgnoreCase(System.getProperty("attn4j.vector"))) return false;
+        boolean present = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        if (!present) {
+            System.err.println("attn4j: the Vector API is not enabled, using slower scalar kernels. "
+                    + "Start the JVM with --add-modules jdk.incubator.vector for full speed.");
+        }
+        return present;
+    }
+}
