@@ -1,0 +1,88 @@
+package org.attn4j.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.attn4j.tensor.Shape;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * Reverse-mode automatic differentiation: walks the graph below a root tensor in reverse topological
+ * order, applying each node's backward and summing gradients that meet (micrograd's algorithm on
+ * tensors). Gradients reaching leaves that require grad accumulate into {@link Tensor#grad()}.
+ */
+public final class Engine {
+    private Engine() {}
+
+    /** Backpropagates {@code gradRoot} (same shape as {@code root}) through the graph below {@code root}. */
+    public static void backward(Tensor root, Tensor gradRoot) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward: the tensor of shape " + Shape.str(root.shape())
+                    + " does not require grad and has no grad_fn");
+        }
+        if (!Shape.equal(root.shape(), gradRoot.shape())) {
+            throw new IllegalArgumentException("backward: gradient of shape " + Shape.str(gradRoot.shape())
+                    + " does not match the tensor's shape " + Shape.str(root.shape()));
+        }
+        List<Tensor> order = topologicalOrder(root);
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root, gradRoot);
+        try (var ignored = GradMode.noGrad()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor g = grads.remove(t);
+                if (g == null) continue;
+                Node node = t.gradFn();
+                if (node == null) {
+                    t.accumulateGrad(g);
+                    continue;
+                }
+                if (t.retainsGrad()) t.accumulateGrad(g);
+                Tensor[] inputGrads = node.apply(g);
+                Tensor[] inputs = node.inputs();
+                for (int k = 0; k < inputs.length; k++) {
+                    Tensor in = inputs[k];
+                    Tensor ig = inputGrads[k];
+                    if (ig == null || !in.requiresGrad()) continue;
+                    if (!Shape.equal(ig.shape(), in.shape())) {
+                        throw new IllegalStateException("backward of " + node.op() + ": gradient for input " + k
+                                + " has shape " + Shape.str(ig.shape()) + " but the input has "
+                                + Shape.str(in.shape()));
+                    }
+                    Tensor prev = grads.get(in);
+                    grads.put(in, prev == null ? ig : prev.add(ig));
+                }
+            }
+        }
+    }
+
+    /** Tensors reachable from root through grad_fn edges, inputs before the tensors computed from them. */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        // Iterative post-order DFS: deep graphs (long RNN unrolls) must not overflow the stack.
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            Node node = t.gradFn();
+            Tensor[] inputs = node == null ? new Tensor[0] : node.inputs();
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in.requiresGrad() && visited.put(in, Boolean.TRUE) == null) {
+                    stack.push(new Object[] {in, 0});
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

@@ -1,0 +1,169 @@
+package org.attn4j.kernels;
+
+/**
+ * Elementwise loops over flat float arrays: the inner loops of {@code org.attn4j.ops.Arithmetic},
+ * {@code UnaryMath} and {@code Activations}. Each op is one plain counted loop with unit or zero stride
+ * (the forms HotSpot's superword pass turns into SIMD), selected by a switch outside the loop, so there is
+ * no per-element dispatch.
+ */
+public final class Elementwise {
+    private Elementwise() {}
+
+    /** Binary operations with broadcasting. */
+    public enum Binary { ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM }
+
+    /** Unary operations without parameters. */
+    public enum Unary { NEG, EXP, LOG, SQRT, ABS, RELU, SIGMOID, TANH, ERF, GELU, GELU_TANH }
+
+    /**
+     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]} for {@code i < n}; strides are 0 (broadcast) or any
+     * positive step.
+     */
+    public static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
+                              float[] out, int oo, int n) {
+        if (as == 1 && bs == 1) {
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i]; }
+                case SUB -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] - b[bo + i]; }
+                case MUL -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * b[bo + i]; }
+                case DIV -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] / b[bo + i]; }
+                default -> generic(op, a, ao, as, b, bo, bs, out, oo, n);
+            }
+        } else if (as == 1 && bs == 0) {
+            float s = b[bo];
+            switch (op) {
+                case ADD -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + s; }
+                case SUB -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] - s; }
+                case MUL -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * s; }
+                case DIV -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] / s; }
+                default -> generic(op, a, ao, as, b, bo, bs, out, oo, n);
+            }
+        } else {
+            generic(op, a, ao, as, b, bo, bs, out, oo, n);
+        }
+    }
+
+    private static void generic(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                float[] out, int oo, int n) {
+        switch (op) {
+            case ADD -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i * as] + b[bo + i * bs]; }
+            case SUB -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i * as] - b[bo + i * bs]; }
+            case MUL -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i * as] * b[bo + i * bs]; }
+            case DIV -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i * as] / b[bo + i * bs]; }
+            case POW -> { for (int i = 0; i < n; i++) out[oo + i] = pow(a[ao + i * as], b[bo + i * bs]); }
+            case MAXIMUM -> { for (int i = 0; i < n; i++) out[oo + i] = maximum(a[ao + i * as], b[bo + i * bs]); }
+            case MINIMUM -> { for (int i = 0; i < n; i++) out[oo + i] = minimum(a[ao + i * as], b[bo + i * bs]); }
+        }
+    }
+
+    /** torch.pow on floats: computed in double, as libm's powf is accurate to an ulp. */
+    public static float pow(float x, float y) {
+        return (float) Math.pow(x, y);
+    }
+
+    /** torch.maximum propagates NaN (Math.max does too). */
+    public static float maximum(float x, float y) {
+        return Math.max(x, y);
+    }
+
+    public static float minimum(float x, float y) {
+        return Math.min(x, y);
+    }
+
+    /** {@code out[oo + i] = op(x[xo + i])}. */
+    public static void unary(Unary op, float[] x, int xo, float[] out, int oo, int n) {
+        switch (op) {
+            case NEG -> { for (int i = 0; i < n; i++) out[oo + i] = -x[xo + i]; }
+            case EXP -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.exp(x[xo + i]); }
+            case LOG -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.log(x[xo + i]); }
+            case SQRT -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.sqrt(x[xo + i]); }
+            case ABS -> { for (int i = 0; i < n; i++) out[oo + i] = Math.abs(x[xo + i]); }
+            case RELU -> { for (int i = 0; i < n; i++) { float v = x[xo + i]; out[oo + i] = v > 0 ? v : (v != v ? v : 0f); } }
+            case SIGMOID -> { for (int i = 0; i < n; i++) out[oo + i] = sigmoid(x[xo + i]); }
+            case TANH -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.tanh(x[xo + i]); }
+            case ERF -> { for (int i = 0; i < n; i++) out[oo + i] = erf(x[xo + i]); }
+            case GELU -> { for (int i = 0; i < n; i++) out[oo + i] = gelu(x[xo + i]); }
+            case GELU_TANH -> { for (int i = 0; i < n; i++) out[oo + i] = geluTanh(x[xo + i]); }
+        }
+    }
+
+    public static float sigmoid(float x) {
+        return (float) (1.0 / (1.0 + Math.exp(-x)));
+    }
+
+    private static final double SQRT1_2 = 0.7071067811865476;
+    private static final double SQRT_2_OVER_PI = 0.7978845608028654;
+
+    /** Exact GELU, {@code x * Φ(x) = 0.5 x (1 + erf(x / √2))} ({@code F.gelu(approximate='none')}). */
+    public static float gelu(float x) {
+        return (float) (0.5 * x * (1.0 + erf(x * SQRT1_2)));
+    }
+
+    /** d/dx of exact GELU: {@code Φ(x) + x φ(x)}. */
+    public static float geluGrad(float x) {
+        double cdf = 0.5 * (1.0 + erf(x * SQRT1_2));
+        double pdf = Math.exp(-0.5 * x * (double) x) * 0.3989422804014327;
+        return (float) (cdf + x * pdf);
+    }
+
+    /** GELU with the tanh approximation ({@code F.gelu(approximate='tanh')}). */
+    public static float geluTanh(float x) {
+        double inner = SQRT_2_OVER_PI * (x + 0.044715 * x * (double) x * x);
+        return (float) (0.5 * x * (1.0 + Math.tanh(inner)));
+    }
+
+    /** d/dx of the tanh-approximated GELU. */
+    public static float geluTanhGrad(float x) {
+        double x2 = x * (double) x;
+        double inner = SQRT_2_OVER_PI * (x + 0.044715 * x2 * x);
+        double th = Math.tanh(inner);
+        double dInner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2);
+        return (float) (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * dInner);
+    }
+
+    /** 1 / (n! (2n+1)) for the Maclaurin series of erf. */
+    private static final double[] ERF_SERIES = new double[48];
+
+    static {
+        double fact = 1;
+        for (int n = 0; n < ERF_SERIES.length; n++) {
+            if (n > 0) fact *= n;
+            ERF_SERIES[n] = 1.0 / (fact * (2 * n + 1));
+        }
+    }
+
+    /**
+     * The error function, computed in double and rounded to float (error below 1e-7 relative).
+     * |x| < 2.5: the Maclaurin series {@code 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))} summed by Horner in x²,
+     * which keeps full relative accuracy near 0 (the terms peak near 13 at x = 2.5, costing two of double's
+     * sixteen digits); 2.5 <= |x| < 4: 1 - erfc(x) by erfc's continued fraction, which converges fast there;
+     * |x| >= 4: ±1 (erfc(4) = 1.5e-8 is below float32's half-ulp of 1).
+     */
+    public static float erf(double x) {
+        double ax = Math.abs(x);
+        if (ax < 2.5) {
+            double x2 = x * x;
+            // Number of terms for a 1e-17 tail: grows with |x|.
+            int terms = ax < 0.5 ? 12 : ax < 1.0 ? 18 : ax < 1.5 ? 26 : ax < 2.0 ? 34 : 44;
+            double s = 0;
+            for (int n = terms - 1; n >= 0; n--) {
+                s = s * -x2 + ERF_SERIES[n];
+            }
+            return (float) (1.1283791670955126 * x * s);
+        }
+        double r = ax < 4.0 ? 1.0 - erfcContinuedFraction(ax) : 1.0;
+        return (float) (x < 0 ? -r : r);
+    }
+
+    /**
+     * erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up; 60 levels
+     * give double precision for x >= 2.5.
+     */
+    private static double erfcContinuedFraction(double x) {
+        double f = x;
+        for (int k = 60; k >= 1; k--) {
+            f = x + (k * 0.5) / f;
+        }
+        return Math.exp(-x * x) / (1.7724538509055159 * f);
+    }
+}
