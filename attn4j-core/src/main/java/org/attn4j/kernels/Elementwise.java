@@ -151,6 +151,7 @@ public final class Elementwise {
             }
             return (float) (1.1283791670955126 * x * s);
         }
+        if (x != x) return Float.NaN;        // NaN fails every comparison above: it must not become ±1
         double r = ax < 4.0 ? 1.0 - erfcContinuedFraction(ax) : 1.0;
         return (float) (x < 0 ? -r : r);
     }

@@ -1,5 +1,6 @@
 package org.attn4j.testing;
 
+import java.util.function.Function;
 import org.attn4j.tensor.Generator;
 import org.attn4j.tensor.Tensor;
 
@@ -18,21 +19,31 @@ public final class Layouts {
     /** Standard-normal values with {@code shape}, laid out as {@code layout} (a layout that does not apply to
      * the shape, such as TRANSPOSED on a vector, falls back to the nearest one that does). */
     public static Tensor randn(Generator g, Layout layout, int... shape) {
+        return build(layout, s -> Tensor.randn(g, s), shape);
+    }
+
+    /** Values uniform in [lo, hi) with {@code shape}, laid out as {@code layout}. */
+    public static Tensor uniform(Generator g, float lo, float hi, Layout layout, int... shape) {
+        return build(layout, s -> Tensor.rand(g, s).mul(hi - lo).add(lo), shape);
+    }
+
+    /** Lays out fresh values from {@code source} (which makes a row-major tensor of a given shape). */
+    private static Tensor build(Layout layout, Function<int[], Tensor> source, int... shape) {
         int r = shape.length;
         switch (layout) {
             case TRANSPOSED -> {
-                if (r < 2) return randn(g, Layout.NARROWED, shape);
+                if (r < 2) return build(Layout.NARROWED, source, shape);
                 int[] s = shape.clone();
                 s[r - 1] = shape[r - 2];
                 s[r - 2] = shape[r - 1];
-                return Tensor.randn(g, s).transpose(-1, -2);
+                return source.apply(s).transpose(-1, -2);
             }
             case NARROWED -> {
-                if (r == 0) return Tensor.randn(g, 3).narrow(0, 1, 1).reshape();
+                if (r == 0) return source.apply(new int[] {3}).narrow(0, 1, 1).reshape();
                 int[] s = shape.clone();
                 s[r - 1] += 3;
                 s[0] += r > 1 ? 1 : 0;
-                Tensor wide = Tensor.randn(g, s).narrow(-1, 2, shape[r - 1]);
+                Tensor wide = source.apply(s).narrow(-1, 2, shape[r - 1]);
                 return r > 1 ? wide.narrow(0, 1, shape[0]) : wide;
             }
             case EXPANDED -> {
@@ -45,11 +56,11 @@ public final class Layouts {
                 for (int i = 0; i < r && !any; i++) {
                     if (shape[i] > 1) { s[i] = 1; any = true; }
                 }
-                if (!any) return Tensor.randn(g, shape);
-                return Tensor.randn(g, s).expand(shape);
+                if (!any) return source.apply(shape);
+                return source.apply(s).expand(shape);
             }
             default -> {
-                return Tensor.randn(g, shape);
+                return source.apply(shape);
             }
         }
     }
