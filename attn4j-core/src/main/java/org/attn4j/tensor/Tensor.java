@@ -549,7 +549,7 @@ public final class Tensor {
     public Tensor mul(Tensor o) { return Arithmetic.mul(this, o); }
     public Tensor mul(float s) { return Arithmetic.mul(this, s); }
     public Tensor div(Tensor o) { return Arithmetic.div(this, o); }
-    public Tensor div(float s) { return Arithmetic.mul(this, 1f / s); }
+    public Tensor div(float s) { return Arithmetic.div(this, s); }
     public Tensor pow(Tensor o) { return Arithmetic.pow(this, o); }
     public Tensor pow(float exponent) { return Arithmetic.pow(this, exponent); }
     public Tensor maximum(Tensor o) { return Arithmetic.maximum(this, o); }
