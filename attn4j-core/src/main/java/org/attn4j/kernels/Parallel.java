@@ -82,7 +82,7 @@ public final class Parallel {
         if (n <= 0) return;
         int t = threads;
         int chunks = (int) Math.min(t, Math.max(1L, n / (long) Math.max(1, grain)));
-        if (chunks <= 1 || ForkJoinPool.getPool() == pool && pool != null && Thread.currentThread().getName().startsWith("attn4j-")) {
+        if (chunks <= 1 || (pool != null && java.util.concurrent.ForkJoinTask.getPool() == pool)) {
             body.run(0, n);
             return;
         }
