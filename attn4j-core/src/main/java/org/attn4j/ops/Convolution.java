@@ -1,6 +1,7 @@
 package org.attn4j.ops;
 
 import org.attn4j.kernels.Conv2dKernel;
+import org.attn4j.kernels.DepthwiseConv2dKernel;
 import org.attn4j.kernels.Window2d;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -11,8 +12,9 @@ import org.attn4j.tensor.Tensor;
  *
  * <p>Output size per spatial dim: {@code floor((in + 2*padding - dilation*(k-1) - 1) / stride) + 1}. A batched
  * input {@code [N, C_in, ...]} or an unbatched one {@code [C_in, ...]} is accepted, as in PyTorch; the output
- * has the same batchedness. The work is done by {@link Conv2dKernel} (im2col + GEMM); a 1-D convolution is the
- * 2-D one over a height-1 plane.
+ * has the same batchedness. The work is done by {@link Conv2dKernel} (im2col + GEMM), or by
+ * {@link DepthwiseConv2dKernel} when each group has a single input channel (depthwise); a 1-D convolution is
+ * the 2-D one over a height-1 plane.
  */
 public final class Convolution {
     private Convolution() {}
@@ -158,14 +160,24 @@ public final class Convolution {
         Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
         Tensor bc = bias == null ? null : bias.detach().contiguous();
         float[] out = new float[Shape.numel(outShape)];
-        Conv2dKernel.forward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(),
-                bc == null ? null : bc.data(), bc == null ? 0 : bc.offset(), out);
+        boolean depthwise = DepthwiseConv2dKernel.applies(dims);
+        if (depthwise) {
+            DepthwiseConv2dKernel.forward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(),
+                    bc == null ? null : bc.data(), bc == null ? 0 : bc.offset(), out);
+        } else {
+            Conv2dKernel.forward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(),
+                    bc == null ? null : bc.data(), bc == null ? 0 : bc.offset(), out);
+        }
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         return Tensor.result(out, outShape, op, g -> {
             Tensor gc = g.contiguous();
             float[] gx = x.requiresGrad() ? new float[x.numel()] : null;
             float[] gw = weight.requiresGrad() ? new float[weight.numel()] : null;
-            Conv2dKernel.backward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(), gc.data(), gc.offset(), gx, gw);
+            if (depthwise) {
+                DepthwiseConv2dKernel.backward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(), gc.data(), gc.offset(), gx, gw);
+            } else {
+                Conv2dKernel.backward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(), gc.data(), gc.offset(), gx, gw);
+            }
             Tensor tx = gx == null ? null : Tensor.of(gx, x.shape());
             Tensor tw = gw == null ? null : Tensor.of(gw, weight.shape());
             if (bias == null) return new Tensor[] {tx, tw};
