@@ -2,7 +2,6 @@ package org.attn4j.io;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -50,11 +49,6 @@ public final class SafeTensorsWriter {
     private SafeTensorsWriter() {}
 
     private static final int CHUNK_BYTES = 1 << 20;
-    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * One tensor to write: a dtype, a shape and row-major data, already checked against each other.
@@ -351,14 +345,14 @@ public final class SafeTensorsWriter {
         float[] f = t.floats;
         long[] l = t.longs;
         switch (t.dtype) {
-            case F32 -> MemorySegment.copy(f, from, dst, F32_LE, at, count);
-            case F64 -> { for (int i = 0; i < count; i++) dst.set(F64_LE, at + 8L * i, f[from + i]); }
-            case F16 -> { for (int i = 0; i < count; i++) dst.set(I16_LE, at + 2L * i, FloatFormats.floatToF16(f[from + i])); }
-            case BF16 -> { for (int i = 0; i < count; i++) dst.set(I16_LE, at + 2L * i, FloatFormats.floatToBf16(f[from + i])); }
-            case I64, U64 -> MemorySegment.copy(l, from, dst, I64_LE, at, count);
-            case I32, U32 -> { for (int i = 0; i < count; i++) dst.set(I32_LE, at + 4L * i, (int) l[from + i]); }
-            case I16, U16 -> { for (int i = 0; i < count; i++) dst.set(I16_LE, at + 2L * i, (short) l[from + i]); }
-            case I8, U8, BOOL -> { for (int i = 0; i < count; i++) dst.set(ValueLayout.JAVA_BYTE, at + i, (byte) l[from + i]); }
+            case F32 -> MemorySegment.copy(f, from, dst, LittleEndian.F32, at, count);
+            case F64 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.F64, at + 8L * i, f[from + i]); }
+            case F16 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I16, at + 2L * i, FloatFormats.floatToF16(f[from + i])); }
+            case BF16 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I16, at + 2L * i, FloatFormats.floatToBf16(f[from + i])); }
+            case I64, U64 -> MemorySegment.copy(l, from, dst, LittleEndian.I64, at, count);
+            case I32, U32 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I32, at + 4L * i, (int) l[from + i]); }
+            case I16, U16 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I16, at + 2L * i, (short) l[from + i]); }
+            case I8, U8, BOOL -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I8, at + i, (byte) l[from + i]); }
             default -> throw new IllegalStateException("SafeTensorsWriter: no encoder for " + t.dtype);
         }
     }
