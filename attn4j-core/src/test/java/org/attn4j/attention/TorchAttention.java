@@ -12,6 +12,22 @@ import ai.djl.ndarray.types.DataType;
 final class TorchAttention {
     private TorchAttention() {}
 
+    /** {@code F.linear(x, w, b)}: {@code x @ wᵀ + b}; b may be null. */
+    static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        NDArray y = x.matMul(w.transpose());
+        return b == null ? y : y.add(b);
+    }
+
+    /** {@code nn.Linear} named {@code prefix} in a state dict: {@code prefix.weight}, {@code prefix.bias} (if present). */
+    static NDArray linear(java.util.Map<String, NDArray> state, String prefix, NDArray x) {
+        return linear(x, state.get(prefix + ".weight"), state.get(prefix + ".bias"));
+    }
+
+    /** {@code mask == 0} for a float mask, {@code ~mask} for a bool one. */
+    static NDArray isZero(NDArray mask) {
+        return mask.getDataType() == DataType.BOOLEAN ? mask.logicalNot() : mask.eq(0f);
+    }
+
     /** {@code x.transpose(-2, -1)}. */
     static NDArray mT(NDArray x) {
         return x.swapAxes(-1, -2);
