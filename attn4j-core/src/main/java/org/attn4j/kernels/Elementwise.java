@@ -142,6 +142,7 @@ public final class Elementwise {
     public static float erf(double x) {
         double ax = Math.abs(x);
         if (ax < 2.5) return (float) erfSeries(x);
+        if (x != x) return Float.NaN;        // NaN fails every comparison above: it must not become ±1
         double r = ax < 4.0 ? 1.0 - erfcContinuedFraction(ax) : 1.0;
         return (float) (x < 0 ? -r : r);
     }

@@ -30,11 +30,11 @@ public final class MatMul {
                 throw new IllegalArgumentException("matmul: inconsistent sizes for a dot product of " + Shape.str(a.shape())
                         + " and " + Shape.str(b.shape()));
             }
-            return batched(a.unsqueeze(0), b.unsqueeze(1)).reshape();
+            return batched(a.unsqueeze(0), b.unsqueeze(1), a, b).reshape();
         }
-        if (a.dim() == 1) return batched(a.unsqueeze(0), b).squeeze(-2);
-        if (b.dim() == 1) return batched(a, b.unsqueeze(1)).squeeze(-1);
-        return batched(a, b);
+        if (a.dim() == 1) return batched(a.unsqueeze(0), b, a, b).squeeze(-2);
+        if (b.dim() == 1) return batched(a, b.unsqueeze(1), a, b).squeeze(-1);
+        return batched(a, b, a, b);
     }
 
     /** How GEMM reads the last two dims of an operand without a copy, or null if it cannot. */
@@ -54,16 +54,22 @@ public final class MatMul {
         return null;
     }
 
-    /** Both operands at least 2-D. */
-    private static Tensor batched(Tensor a, Tensor b) {
+    /** Both operands at least 2-D; {@code userA}/{@code userB} are the caller's operands, for error messages. */
+    private static Tensor batched(Tensor a, Tensor b, Tensor userA, Tensor userB) {
         int[] as = a.shape(), bs = b.shape();
         int m = as[as.length - 2], k = as[as.length - 1], k2 = bs[bs.length - 2], n = bs[bs.length - 1];
         if (k != k2) {
-            throw new IllegalArgumentException("matmul: cannot multiply " + Shape.str(as) + " by " + Shape.str(bs)
-                    + " (" + k + " != " + k2 + ")");
+            throw new IllegalArgumentException("matmul: cannot multiply " + Shape.str(userA.shape()) + " by "
+                    + Shape.str(userB.shape()) + " (" + k + " != " + k2 + ")");
         }
         int[] batchA = java.util.Arrays.copyOf(as, as.length - 2), batchB = java.util.Arrays.copyOf(bs, bs.length - 2);
-        int[] batch = Shape.broadcast("matmul", batchA, batchB);
+        int[] batch;
+        try {
+            batch = Shape.broadcast("matmul", batchA, batchB);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("matmul: batch dims " + Shape.str(batchA) + " of " + Shape.str(userA.shape())
+                    + " and " + Shape.str(batchB) + " of " + Shape.str(userB.shape()) + " cannot be broadcast", e);
+        }
         int nb = Shape.numel(batch);
         int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
@@ -115,6 +121,8 @@ public final class MatMul {
      */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         Arithmetic.requireFloat("linear", x);
+        Arithmetic.requireFloat("linear", weight);
+        if (bias != null) Arithmetic.requireFloat("linear", bias);
         if (weight.dim() != 2) {
             throw new IllegalArgumentException("linear: weight must be 2-D [out_features, in_features], got " + Shape.str(weight.shape()));
         }

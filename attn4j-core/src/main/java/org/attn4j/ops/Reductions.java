@@ -27,6 +27,7 @@ public final class Reductions {
         } else {
             for (int d : dims) {
                 int k = Shape.dim(op, d, r);
+                if (r == 0) continue;          // a 0-d tensor accepts dim 0 / -1 and has nothing to reduce
                 if (reduce[k]) throw new IllegalArgumentException(op + ": dim " + k + " appears more than once in the reduction");
                 reduce[k] = true;
             }

@@ -46,6 +46,11 @@ public final class Views {
     static int[] viewStrides(int[] shape, int[] strides, int[] newShape) {
         int[] out = new int[newShape.length];
         if (Shape.numel(shape) == 0) return Shape.contiguousStrides(newShape);
+        // A 0-d tensor is one element: any shape of one element views it (PyTorch's computeStride too).
+        if (shape.length == 0) {
+            java.util.Arrays.fill(out, 1);
+            return out;
+        }
         int viewD = newShape.length - 1;
         long chunkBase = strides.length > 0 ? strides[strides.length - 1] : 1;
         long tensorNumel = 1, viewNumel = 1;
@@ -74,9 +79,9 @@ public final class Views {
         int[] s = inferShape("view", shape, x.numel(), x.shape());
         int[] st = viewStrides(x.shape(), x.strides(), s);
         if (st == null) {
-            throw new IllegalArgumentException("view: size " + Shape.str(s) + " is not compatible with input of shape "
-                    + Shape.str(x.shape()) + " and strides " + Shape.str(x.strides())
-                    + " (at least one dimension spans two contiguous subspaces); use reshape() instead");
+            throw new IllegalArgumentException("view: size " + Shape.str(s) + " is not compatible with input tensor's size "
+                    + Shape.str(x.shape()) + " and stride " + Shape.str(x.strides())
+                    + " (at least one dimension spans across two contiguous subspaces); use .reshape(...) instead");
         }
         int[] inShape = x.shape();
         return Tensor.attach(x.asStrided(s, st, x.offset()), "View", g -> new Tensor[] {g.reshape(inShape)}, x);
@@ -185,7 +190,11 @@ public final class Views {
 
     public static Tensor unsqueeze(Tensor x, int dim) {
         int r = x.dim();
-        int d = Shape.dim("unsqueeze", dim, r + 1);
+        if (dim < -(r + 1) || dim > r) {
+            throw new IllegalArgumentException("unsqueeze: dim " + dim + " is out of range for a tensor of rank " + r
+                    + " (expected in [" + (-(r + 1)) + ", " + r + "])");
+        }
+        int d = dim < 0 ? dim + r + 1 : dim;
         int[] shape = x.shape(), st = x.strides();
         int[] ns = new int[r + 1], nst = new int[r + 1];
         for (int i = 0, j = 0; i <= r; i++) {
