@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.attn4j.attention.ScaledDotProductAttention.Options;
+import org.attn4j.nn.Dropout;
 import org.attn4j.nn.IncompatibleKeys;
 import org.attn4j.nn.Linear;
 import org.attn4j.nn.Module;
@@ -69,6 +70,9 @@ public final class MultiHeadAttention extends Module {
         this.dK = dModel / nHeads;
         this.dropout = dropout;
         this.generator = generator;
+        // The reference's self.dropout = nn.Dropout(p=dropout), first in __init__; no state, and its p drives the
+        // dropout inside ScaledDotProductAttention (applied to the weights, where the reference applies it).
+        registerModule("dropout", new Dropout(dropout, generator));
         wQ = registerModule("W_q", new Linear(dModel, nHeads * dK, true, generator));
         wK = registerModule("W_k", new Linear(dModel, nHeads * dK, true, generator));
         wV = registerModule("W_v", new Linear(dModel, nHeads * dK, true, generator));

@@ -1,6 +1,7 @@
 package org.attn4j.attention;
 
 import java.util.Arrays;
+import org.attn4j.ops.Dropout;
 import org.attn4j.ops.SoftmaxOps;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Generator;
@@ -108,7 +109,7 @@ public final class ScaledDotProductAttention {
         if (keep != null) scores = scores.maskedFill(not(keep), o.maskedValue());
         Tensor weights = safeSoftmax(scores);
         if (o.dropoutP() > 0 && o.training()) {
-            weights = AttentionDropout.dropout(weights, (float) o.dropoutP(), true, o.generator());
+            weights = Dropout.dropout(weights, (float) o.dropoutP(), true, o.generator());
         }
         Tensor out = weights.matmul(v);                                       // [..., L, Ev]
         return new Result(out, needWeights ? weights : null);
