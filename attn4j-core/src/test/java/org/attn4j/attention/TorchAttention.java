@@ -23,6 +23,15 @@ final class TorchAttention {
         return linear(x, state.get(prefix + ".weight"), state.get(prefix + ".bias"));
     }
 
+    /**
+     * {@code table[index]} for a 1-D int64 {@code index} into the rows of a 2-D {@code table}: {@code torch.gather}
+     * along dim 0 with the index repeated over the columns (the same rows, and the gradient scatter-added back).
+     */
+    static NDArray rows(NDArray table, NDArray index) {
+        long n = index.size(), cols = table.getShape().get(1);
+        return table.gather(index.reshape(n, 1).broadcast(n, cols), 0);
+    }
+
     /** {@code mask == 0} for a float mask, {@code ~mask} for a bool one. */
     static NDArray isZero(NDArray mask) {
         return mask.getDataType() == DataType.BOOLEAN ? mask.logicalNot() : mask.eq(0f);
