@@ -42,14 +42,6 @@ final class AttentionChecks {
         return Tensor.ofBooleans(b, mask.shape());
     }
 
-    /** A bool tensor, the negation of a bool mask. */
-    static Tensor not(Tensor mask) {
-        float[] m = mask.toFloatArray();
-        boolean[] b = new boolean[m.length];
-        for (int i = 0; i < m.length; i++) b[i] = m[i] == 0;
-        return Tensor.ofBooleans(b, mask.shape());
-    }
-
     /** {@code shape} as {@code [a, b, c]} from ints. */
     static String dims(int... shape) {
         return Arrays.toString(shape);

@@ -188,18 +188,14 @@ public final class MultiheadAttention extends Module {
             throw new IllegalArgumentException(me + ": key " + AttentionChecks.str(key) + " and value " + AttentionChecks.str(value)
                     + " (sequence-first) must share the sequence and batch dims, and the batch must be query's " + bsz);
         }
-        boolean causalHint = isCausal;
         if (isCausal && attnMask == null) {
             throw new IllegalArgumentException(me + ": need attn_mask if specifying the is_causal hint (e.g. the causal mask of"
                     + " nn.Transformer.generate_square_subsequent_mask)");
         }
-        Tensor mask;
-        if (isCausal && kpm == null && !needWeights) {
-            mask = null;                                   // PyTorch passes is_causal=True to SDPA instead of the mask
-        } else {
-            mask = canonicalMask(me, "attn_mask", attnMask);
-            if (kpm != null) causalHint = false;
-        }
+        // Without a key padding mask and without weights PyTorch passes is_causal=True to SDPA instead of the mask;
+        // otherwise the mask is used and the hint has no effect.
+        boolean sdpaCausal = isCausal && kpm == null && !needWeights;
+        Tensor mask = sdpaCausal ? null : canonicalMask(me, "attn_mask", attnMask);
 
         // In-projection.
         Tensor q, k, v;
@@ -257,7 +253,7 @@ public final class MultiheadAttention extends Module {
 
         Options o = Options.none().withScale(1 / Math.sqrt(headDim)).withDropout(dropout, isTraining(), generator);
         if (mask != null) o = o.withMask(mask);
-        else if (isCausal && causalHint) o = o.causal();
+        else if (sdpaCausal) o = o.causal();
         var r = ScaledDotProductAttention.compute(q, k, v, o, needWeights);      // [N*H, L, hd]
         Tensor out = r.output().transpose(0, 1).contiguous().view(tgtLen * bsz, embedDim);
         out = outProj.forward(out).view(tgtLen, bsz, embedDim);

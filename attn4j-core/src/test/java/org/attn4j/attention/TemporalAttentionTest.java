@@ -78,6 +78,10 @@ class TemporalAttentionTest {
         assertArrayEquals(new int[] {15, 8}, m.stateDict().get("relative_position_bias_table").shape());
         assertArrayEquals(new int[] {64}, m.stateDict().get("relative_coords").shape());
         assertEquals(org.attn4j.tensor.DType.INT64, m.stateDict().get("relative_coords").dtype());
+        TemporalAttention copy = new TemporalAttention(16, 8, 8, false, null, 0.0, 0.0, true, new Generator(77));
+        copy.loadStateDict(m.stateDict(), true);
+        Tensor x = Tensor.randn(new Generator(3), 2, 8, 16);
+        Assertions2.assertClose("loaded TemporalAttention", m.forward(x), copy.forward(x), 0, 0);
         TemporalAttention noQkv = new TemporalAttention(16, 8, 4, false, null, 0.0, 0.0, false, new Generator(1));
         assertEquals(List.of("relative_position_bias_table", "relative_coords"), List.copyOf(noQkv.stateDict().keySet()));
         TemporalAttention withBias = new TemporalAttention(16, 8, 4, true, null, 0.0, 0.0, true, new Generator(1));

@@ -113,6 +113,11 @@ class WindowAttentionTest {
         for (float v : t) ss += v * v;
         double std = Math.sqrt(ss / t.length);
         assertTrue(std > 0.017 && std < 0.023, "std " + std);
+        // A state dict with these keys (buffer included) loads strictly into a fresh module and gives the same output.
+        WindowAttention copy = new WindowAttention(96, new int[] {7, 7}, 3, true, null, 0.0, 0.0, new Generator(77));
+        copy.loadStateDict(m.stateDict(), true);
+        Tensor x = Tensor.randn(new Generator(3), 2, 49, 96);
+        Assertions2.assertClose("loaded WindowAttention", m.forward(x), copy.forward(x), 0, 0);
         assertEquals("WindowAttention(\n  dim=96, window_size=(7, 7), num_heads=3\n  (qkv): Linear(in_features=96, out_features=288, bias=True)\n"
                 + "  (attn_drop): Dropout(p=0.0, inplace=False)\n  (proj): Linear(in_features=96, out_features=96, bias=True)\n"
                 + "  (proj_drop): Dropout(p=0.0, inplace=False)\n)", m.toString());
