@@ -29,10 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
  *
- * <p>Threads: C is cut into one contiguous strip per thread (rows when A has enough MR panels, otherwise
- * columns); each strip runs the sequential blocked loop with its own packing buffers (thread-local,
- * reused across calls). Re-packing the shared operand per strip costs {@code k*n} copies against
- * {@code 2*m*n*k/threads} flops, negligible at the sizes where threading is used.
+ * <p>Threads: all threads pack each B block together into one shared buffer, then C is cut into one
+ * contiguous strip per thread, of rows when A has enough MR panels (each thread packs its own A blocks)
+ * and of B panels otherwise. Every element of C is computed by the same operations in the same order
+ * whatever the thread count, so results do not depend on it. Packing buffers are thread-local and
+ * reused across calls.
  *
  * <p>Only load this class when {@link VectorSupport#ENABLED} is true.
  */
@@ -102,25 +103,8 @@ final class GemmVector {
             }
             return;
         }
-        int mPanels = ceilDiv(m, mr), nPanels = ceilDiv(n, NR);
-        int threads = parallel ? Parallel.threads() : 1;
-        if (threads == 1 || 2L * m * n * k < 2 * MIN_FLOPS_PER_TASK) {
-            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr);
-        } else if (mPanels >= nPanels || mPanels >= 4 * threads) {
-            // One strip of rows per thread: each packs all of B for itself.
-            Parallel.forRange(mPanels, grain(2L * mr * n * k), (p0, p1) -> {
-                int i0 = p0 * mr, i1 = Math.min(m, p1 * mr);
-                blocked(transA, transB, i1 - i0, n, k, alpha, a, aOff + i0 * (transA ? 1 : lda), lda,
-                        b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc, mr);
-            });
-        } else {
-            // One strip of columns per thread: each packs all of A for itself.
-            Parallel.forRange(nPanels, grain(2L * NR * m * k), (p0, p1) -> {
-                int j0 = p0 * NR, j1 = Math.min(n, p1 * NR);
-                blocked(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda,
-                        b, bOff + j0 * (transB ? ldb : 1), ldb, beta, c, cOff + j0, ldc, mr);
-            });
-        }
+        int threads = parallel && 2L * m * n * k >= 2 * MIN_FLOPS_PER_TASK ? Parallel.threads() : 1;
+        blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr, threads);
     }
 
     private static int grain(long flopsPerItem) {
@@ -131,44 +115,75 @@ final class GemmVector {
         return (x + y - 1) / y;
     }
 
-    /** The sequential Goto loop nest (see the class comment) over the whole of C. */
+    /**
+     * The Goto loop nest (see the class comment). With several threads, each packed B block is packed by
+     * all of them and then shared; C is then cut into one strip per thread, of rows when A has enough
+     * tile rows (each thread packs its own A blocks) and of B panels otherwise (each thread packs all of
+     * A's block, which is small then).
+     */
     private static void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] c, int cOff, int ldc, int mr) {
-        Buffers buf = BUFFERS.get();
-        int mcMax = mr * MC_PANELS;
-        int kcMax = Math.min(k, KC);
-        float[] bp = buf.b(kcMax * Math.min(ceilDiv(n, NR) * NR, NC));
-        float[] ap = buf.a(kcMax * Math.min(ceilDiv(m, mr) * mr, mcMax));
-        float[] tile = buf.tile;
+                                float beta, float[] c, int cOff, int ldc, int mr, int threads) {
+        // The calling thread owns the shared packed B for the whole call; workers only read it.
+        float[] bp = BUFFERS.get().b(Math.min(k, KC) * Math.min(ceilDiv(n, NR) * NR, NC));
+        int mPanels = ceilDiv(m, mr);
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
+            int nc = Math.min(NC, n - jc), ncPanels = ceilDiv(nc, NR);
+            boolean byRows = mPanels >= ncPanels || mPanels >= 4 * threads;
             for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+                int kc = Math.min(KC, k - pc), jc0 = jc, pc0 = pc;
                 // Later K blocks add onto what the first one wrote.
                 float betaK = pc == 0 ? beta : 1f;
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int ic = 0; ic < m; ic += mcMax) {
-                    int mc = Math.min(mcMax, m - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bo = jr * kc;
-                        for (int ir = 0; ir < mc; ir += mr) {
-                            int rows = Math.min(mr, mc - ir);
-                            int ao = ir * kc;
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR) {
-                                kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
-                            } else {
-                                kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
-                                for (int i = 0; i < rows; i++) {
-                                    int ci = co + i * ldc, ti = i * NR;
-                                    for (int j = 0; j < nr; j++) {
-                                        c[ci + j] = betaK == 0f ? alpha * tile[ti + j]
-                                                : alpha * tile[ti + j] + betaK * c[ci + j];
-                                    }
-                                }
+                if (threads == 1) {
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, ncPanels, bp);
+                    macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, 0, ncPanels, pc, kc, jc, nc, bp);
+                    continue;
+                }
+                Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
+                        packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
+                if (byRows) {
+                    Parallel.forRange(mPanels, grain(2L * mr * nc * kc), (r0, r1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, r0 * mr, Math.min(m, r1 * mr),
+                                    0, ncPanels, pc0, kc, jc0, nc, bp));
+                } else {
+                    Parallel.forRange(ncPanels, grain(2L * NR * m * kc), (q0, q1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, q0, q1, pc0, kc, jc0, nc, bp));
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows {@code [i0, i1)} of C times B panels {@code [q0, q1)} of the packed block {@code bp}
+     * (columns {@code jc ...} of C, depth {@code pc ... pc+kc}): packs A block by block into this thread's
+     * buffer and runs the micro-kernel over every tile.
+     */
+    private static void macro(boolean transA, float[] a, int aOff, int lda, float alpha, float betaK,
+                              float[] c, int cOff, int ldc, int mr, int i0, int i1, int q0, int q1,
+                              int pc, int kc, int jc, int nc, float[] bp) {
+        Buffers buf = BUFFERS.get();
+        int mcMax = mr * MC_PANELS;
+        float[] ap = buf.a(kc * Math.min(ceilDiv(i1 - i0, mr) * mr, mcMax));
+        float[] tile = buf.tile;
+        for (int ic = i0; ic < i1; ic += mcMax) {
+            int mc = Math.min(mcMax, i1 - ic);
+            packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
+            for (int q = q0; q < q1; q++) {
+                int jr = q * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bo = jr * kc;
+                for (int ir = 0; ir < mc; ir += mr) {
+                    int rows = Math.min(mr, mc - ir);
+                    int ao = ir * kc;
+                    int co = cOff + (ic + ir) * ldc + jc + jr;
+                    if (rows == mr && nr == NR) {
+                        kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
+                    } else {
+                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
+                        for (int i = 0; i < rows; i++) {
+                            int ci = co + i * ldc, ti = i * NR;
+                            for (int j = 0; j < nr; j++) {
+                                c[ci + j] = betaK == 0f ? alpha * tile[ti + j] : alpha * tile[ti + j] + betaK * c[ci + j];
                             }
                         }
                     }
@@ -178,11 +193,12 @@ final class GemmVector {
     }
 
     /**
-     * Packs {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q holds columns
-     * {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
+     * Packs panels {@code [q0, q1)} of {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q
+     * holds columns {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
      */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
-        for (int jr = 0; jr < nc; jr += NR) {
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+                              int q0, int q1, float[] bp) {
+        for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int dst = jr * kc;
             if (!transB) {
