@@ -22,6 +22,6 @@ fi
 ./mvnw -o -q -pl attn4j-bench -am package -DskipTests
 
 export DJL_OFFLINE=true
-exec "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
+exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
   -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
   -jar attn4j-bench/target/attn4j-bench.jar "$@"

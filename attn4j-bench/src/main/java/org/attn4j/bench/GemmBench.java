@@ -68,15 +68,15 @@ final class GemmBench {
             NDArray tb = sub.create(b, new Shape(n, n));
             Interleaved.Stats[] s = Interleaved.run(warmup, reps,
                     () -> {
-                        long t0 = System.nanoTime();
+                        long t0 = Interleaved.now();
                         Gemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-                        return System.nanoTime() - t0;
+                        return Interleaved.now() - t0;
                     },
                     () -> {
                         try (NDManager rep = sub.newSubManager()) {
-                            long t0 = System.nanoTime();
+                            long t0 = Interleaved.now();
                             NDArray tc = ta.matMul(tb);
-                            long t = System.nanoTime() - t0;
+                            long t = Interleaved.now() - t0;
                             tc.attach(rep);
                             return t;
                         }

@@ -11,6 +11,13 @@ import java.util.Arrays;
 final class Interleaved {
     private Interleaved() {}
 
+    static final boolean CPU = Boolean.getBoolean("bench.cputime");
+    private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
+
+    static long now() {
+        return CPU ? MX.getCurrentThreadCpuTime() : System.nanoTime();
+    }
+
     /** One timed repetition: does the work and returns how long the part worth timing took, in ns. */
     @FunctionalInterface
     interface Timed {

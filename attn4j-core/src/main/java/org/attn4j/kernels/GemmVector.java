@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   for pc over k in KC                  pack B into NR-wide panels, zero-padded
  *     for ic over m in MC rows           A block  [MC x KC]  lives in L2
  *       pack A into MR-tall panels, zero-padded
- *       for jr over the B panels         one B panel [KC x NR] stays in L1 ...
+ *       for jr over the B panels         one B panel [KC x NR] is reused from L1/L2 ...
  *         for ir over the A panels       ... while the A panels stream past it
  *           micro-kernel: an MR x NR tile of C held in registers, K steps of rank-1 updates
  * </pre>
@@ -46,10 +46,14 @@ final class GemmVector {
     static final int NR = 3 * L;
     /** Height of the micro-tile: 4 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
     static final int MR = L >= 16 ? 4 : 3;
-    /** Depth of one packed block; the B panel (KC x NR floats) is meant to stay in L1. */
-    static final int KC = 256;
-    /** Rows of A packed at once, in MR panels; MC x KC floats is meant to stay in L2. */
-    static final int MC_PANELS = 64;
+    /**
+     * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
+     * beat 256 (B panel in L1) and 512 by 5-10%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
+     * the A block (MC x KC) then share L2.
+     */
+    static final int KC = 1024;
+    /** Rows of A packed at once, in MR panels: MC x KC floats (384 KiB for a 3-row tile) stay in L2. */
+    static final int MC_PANELS = 32;
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * 128;
     /** A thread's strip should hold at least this many flops, or the fork costs more than it saves. */
@@ -125,13 +129,15 @@ final class GemmVector {
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 float beta, float[] c, int cOff, int ldc, int mr, int threads) {
         // The calling thread owns the shared packed B for the whole call; workers only read it.
-        float[] bp = BUFFERS.get().b(Math.min(k, KC) * Math.min(ceilDiv(n, NR) * NR, NC));
+        // K in equal blocks of at most KC (1500 -> 2 x 750, not 1024 + 476).
+        int kcStep = ceilDiv(k, ceilDiv(k, KC));
+        float[] bp = BUFFERS.get().b(kcStep * Math.min(ceilDiv(n, NR) * NR, NC));
         int mPanels = ceilDiv(m, mr);
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), ncPanels = ceilDiv(nc, NR);
             boolean byRows = mPanels >= ncPanels || mPanels >= 4 * threads;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc), jc0 = jc, pc0 = pc;
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc), jc0 = jc, pc0 = pc;
                 // Later K blocks add onto what the first one wrote.
                 float betaK = pc == 0 ? beta : 1f;
                 if (threads == 1) {
