@@ -1,5 +1,6 @@
 package org.attn4j.kernels;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,9 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
  *
- * <p>Threads: all threads pack each B block together into one shared buffer, then C is cut into one
- * contiguous strip per thread, of rows when A has enough MR panels (each thread packs its own A blocks)
- * and of B panels otherwise. Every element of C is computed by the same operations in the same order
+ * <p>Threads: each B block is packed once into a buffer all threads share, then C is cut into tasks
+ * (rows when A has enough MR panels, each thread packing its own A blocks; B panels otherwise) that the
+ * pool threads take in turn. Every element of C is computed by the same operations in the same order
  * whatever the thread count, so results do not depend on it. Packing buffers are thread-local and
  * reused across calls.
  *
@@ -120,10 +121,9 @@ final class GemmVector {
     }
 
     /**
-     * The Goto loop nest (see the class comment). With several threads, each packed B block is packed by
-     * all of them and then shared; C is then cut into one strip per thread, of rows when A has enough
-     * tile rows (each thread packs its own A blocks) and of B panels otherwise (each thread packs all of
-     * A's block, which is small then).
+     * The Goto loop nest (see the class comment). With several threads, each packed B block is packed
+     * once and shared; C is then cut into tasks, of rows when A has enough tile rows (each thread packs
+     * its own A blocks) and of B panels otherwise (each thread packs all of A's block, small then).
      */
     private static void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -148,15 +148,30 @@ final class GemmVector {
                 Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
                         packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
                 if (byRows) {
-                    Parallel.forRange(mPanels, grain(2L * mr * nc * kc), (r0, r1) ->
+                    runTasks(threads, mPanels, MC_PANELS, (r0, r1) ->
                             macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, r0 * mr, Math.min(m, r1 * mr),
                                     0, ncPanels, pc0, kc, jc0, nc, bp));
                 } else {
-                    Parallel.forRange(ncPanels, grain(2L * NR * m * kc), (q0, q1) ->
+                    runTasks(threads, ncPanels, ceilDiv(ncPanels, 4 * threads), (q0, q1) ->
                             macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, q0, q1, pc0, kc, jc0, nc, bp));
                 }
             }
         }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, units)} cut into equal tasks of at most {@code maxPerTask} units,
+     * their number a multiple of {@code threads}; each pool thread takes the next task when it finishes
+     * one. On a quiet machine that is the even static split; on a shared one a thread that another
+     * process slows down simply takes fewer tasks instead of holding everyone up.
+     */
+    private static void runTasks(int threads, int units, int maxPerTask, Parallel.RangeBody body) {
+        int per = ceilDiv(units, ceilDiv(ceilDiv(units, maxPerTask), threads) * threads);
+        int tasks = ceilDiv(units, per);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, tasks), 1, (t0, t1) -> {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) body.run(t * per, Math.min(units, (t + 1) * per));
+        });
     }
 
     /**
