@@ -183,19 +183,32 @@ public final class Elementwise {
     /** {@link #erf} before the rounding to float. */
     private static double erfDouble(double x) {
         double ax = Math.abs(x);
-        if (ax < 2.5) {
-            double x2 = x * x;
-            // Number of terms for a 1e-17 tail: grows with |x|.
-            int terms = ax < 0.5 ? 12 : ax < 1.0 ? 18 : ax < 1.5 ? 26 : ax < 2.0 ? 34 : 44;
-            double s = 0;
-            for (int n = terms - 1; n >= 0; n--) {
-                s = s * -x2 + ERF_SERIES[n];
-            }
-            return 1.1283791670955126 * x * s;
-        }
+        if (ax < 2.5) return erfSeries(x);
         if (x != x) return Double.NaN;       // NaN fails every comparison above: it must not become ±1
         double r = ax < 4.0 ? 1.0 - erfcContinuedFraction(ax) : 1.0;
         return x < 0 ? -r : r;
+    }
+
+    /** erf by its Maclaurin series, for |x| < 2.5 (see {@link #erf}). */
+    private static double erfSeries(double x) {
+        double ax = Math.abs(x), x2 = x * x;
+        // Number of terms for a 1e-17 tail: grows with |x|.
+        int terms = ax < 0.5 ? 12 : ax < 1.0 ? 18 : ax < 1.5 ? 26 : ax < 2.0 ? 34 : 44;
+        double s = 0;
+        for (int n = terms - 1; n >= 0; n--) {
+            s = s * -x2 + ERF_SERIES[n];
+        }
+        return 1.1283791670955126 * x * s;
+    }
+
+    /**
+     * The complementary error function 1 - erf(x) in double precision for all x (used where tails matter, e.g.
+     * the normal CDF behind truncated-normal initialisation): 1 - series for |x| < 2.5, the continued fraction
+     * above (full relative accuracy down to underflow near x = 26), and erfc(-x) = 2 - erfc(x).
+     */
+    public static double erfc(double x) {
+        if (Math.abs(x) < 2.5) return 1.0 - erfSeries(x);
+        return x > 0 ? erfcContinuedFraction(x) : 2.0 - erfcContinuedFraction(-x);
     }
 
     /**

@@ -27,4 +27,12 @@ public final class Storage {
     void bumpVersion() {
         version++;
     }
+
+    /**
+     * Records that the values were written in place from outside the tensor API (an optimizer step on
+     * {@link #data()}), so autograd treats earlier saved values as stale.
+     */
+    public void markModified() {
+        version++;
+    }
 }

@@ -1,0 +1,401 @@
+package org.attn4j.kernels;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernel for {@link Gemm#sgemm}: {@code C = alpha * op(A) * op(B) + beta * C}, row-major float32.
+ *
+ * <p>The structure is the Goto/BLIS one (Goto and van de Geijn, "Anatomy of High-Performance Matrix
+ * Multiplication", ACM TOMS 2008; Van Zee and van de Geijn, "BLIS", 2015):
+ * <pre>
+ * for jc over n in NC columns            B block  [KC x NC]  lives in L3
+ *   for pc over k in KC                  pack B into NR-wide panels, zero-padded
+ *     for ic over m in MC rows           A block  [MC x KC]  lives in L2
+ *       pack A into MR-tall panels, zero-padded
+ *       for jr over the B panels         one B panel [KC x NR] is reused from L1/L2 ...
+ *         for ir over the A panels       ... while the A panels stream past it
+ *           micro-kernel: an MR x NR tile of C held in registers, K steps of rank-1 updates
+ * </pre>
+ * Packing makes every micro-kernel load unit-stride whatever the transposition, so {@code op(B) = Bᵀ}
+ * (q·kᵀ in attention) costs nothing beyond the packing copy every product pays anyway.
+ *
+ * <p>The micro-tile is {@code MR} rows by three vectors ({@code NR = 3 * lanes}) of accumulators. Measured
+ * on AVX2 (Zen 3, 16 ymm registers): 3 x 3 runs at the core's FMA peak (~66 GFLOP/s), while 4 x 3, 6 x 2
+ * and 3 x 4 made C2 spill an accumulator to the stack every K step and ran at half speed. With AVX-512
+ * (32 zmm registers) the 4 x 3 tile is used, as measured on Zen 4 (shared/ANCHORS.md). Edge tiles (m or n
+ * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
+ * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
+ * row-times-matrix loops instead.
+ *
+ * <p>Threads: each B block is packed once into a buffer all threads share, then C is cut into tasks
+ * (rows when A has enough MR panels, each thread packing its own A blocks; B panels otherwise) that the
+ * pool threads take in turn. Every element of C is computed by the same operations in the same order
+ * whatever the thread count, so results do not depend on it. Packing buffers are thread-local and
+ * reused across calls.
+ *
+ * <p>Only load this class when {@link VectorSupport#ENABLED} is true.
+ */
+final class GemmVector {
+    private GemmVector() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Width of a B panel and of the micro-tile: three vectors. */
+    static final int NR = 3 * L;
+    /** Height of the micro-tile: 4 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
+    static final int MR = L >= 16 ? 4 : 3;
+    /**
+     * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
+     * beat 256 (B panel in L1) and 512 by 5-10%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
+     * the A block (MC x KC) then share L2.
+     */
+    static final int KC = 1024;
+    /** Rows of A packed at once, in MR panels: MC x KC floats (384 KiB for a 3-row tile) stay in L2. */
+    static final int MC_PANELS = 32;
+    /** Columns of B packed at once (a multiple of NR). */
+    static final int NC = NR * 128;
+    /** A thread's strip should hold at least this many flops, or the fork costs more than it saves. */
+    private static final long MIN_FLOPS_PER_TASK = 1L << 20;
+
+    /** Per-thread packing buffers, grown on demand and reused. */
+    private static final class Buffers {
+        float[] a = new float[0], b = new float[0], tile = new float[4 * NR], row = new float[0];
+
+        float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
+        float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
+        float[] row(int size) { return row.length >= size ? row : (row = new float[size]); }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** {@link Gemm#sgemm} on the Vector API, multithreaded; arguments already checked. */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, MR, true);
+    }
+
+    /** {@link #sgemm} on the calling thread only (for callers that parallelise over a batch). */
+    static void sgemmSerial(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                            float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float beta, float[] c, int cOff, int ldc) {
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, MR, false);
+    }
+
+    /**
+     * The full entry with the micro-tile height {@code mr} (3 or 4) chosen by the caller, so tests can
+     * hold both tiles to the reference whatever this machine's vector width.
+     */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc, int mr, boolean parallel) {
+        if (mr != 3 && mr != 4) throw new IllegalArgumentException("GemmVector.sgemm: micro-tile rows must be 3 or 4, got " + mr);
+        if (m == 0 || n == 0) return;
+        if (k == 0 || alpha == 0f) {
+            GemmScalar.scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (m < mr) {
+            // Too few rows for a tile: packing B would cost as much as the product itself.
+            if (parallel) {
+                Parallel.forRange(n, grain(2L * m * k), (j0, j1) ->
+                        rowwise(transA, transB, m, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc));
+            } else {
+                rowwise(transA, transB, m, 0, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            }
+            return;
+        }
+        int threads = parallel && 2L * m * n * k >= 2 * MIN_FLOPS_PER_TASK ? Parallel.threads() : 1;
+        blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr, threads);
+    }
+
+    private static int grain(long flopsPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_FLOPS_PER_TASK / Math.max(1, flopsPerItem)));
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /**
+     * The Goto loop nest (see the class comment). With several threads, each packed B block is packed
+     * once and shared; C is then cut into tasks, of rows when A has enough tile rows (each thread packs
+     * its own A blocks) and of B panels otherwise (each thread packs all of A's block, small then).
+     */
+    private static void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc, int mr, int threads) {
+        // The calling thread owns the shared packed B for the whole call; workers only read it.
+        // K in equal blocks of at most KC (1500 -> 2 x 750, not 1024 + 476).
+        int kcStep = ceilDiv(k, ceilDiv(k, KC));
+        float[] bp = BUFFERS.get().b(kcStep * Math.min(ceilDiv(n, NR) * NR, NC));
+        int mPanels = ceilDiv(m, mr);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), ncPanels = ceilDiv(nc, NR);
+            boolean byRows = mPanels >= ncPanels || mPanels >= 4 * threads;
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc), jc0 = jc, pc0 = pc;
+                // Later K blocks add onto what the first one wrote.
+                float betaK = pc == 0 ? beta : 1f;
+                if (threads == 1) {
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, ncPanels, bp);
+                    macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, 0, ncPanels, pc, kc, jc, nc, bp);
+                    continue;
+                }
+                Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
+                        packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
+                if (byRows) {
+                    runTasks(threads, mPanels, MC_PANELS, (r0, r1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, r0 * mr, Math.min(m, r1 * mr),
+                                    0, ncPanels, pc0, kc, jc0, nc, bp));
+                } else {
+                    runTasks(threads, ncPanels, ceilDiv(ncPanels, 4 * threads), (q0, q1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, q0, q1, pc0, kc, jc0, nc, bp));
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, units)} cut into equal tasks of at most {@code maxPerTask} units,
+     * their number a multiple of {@code threads}; each pool thread takes the next task when it finishes
+     * one. On a quiet machine that is the even static split; on a shared one a thread that another
+     * process slows down simply takes fewer tasks instead of holding everyone up.
+     */
+    private static void runTasks(int threads, int units, int maxPerTask, Parallel.RangeBody body) {
+        int per = ceilDiv(units, ceilDiv(ceilDiv(units, maxPerTask), threads) * threads);
+        int tasks = ceilDiv(units, per);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, tasks), 1, (t0, t1) -> {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) body.run(t * per, Math.min(units, (t + 1) * per));
+        });
+    }
+
+    /**
+     * Rows {@code [i0, i1)} of C times B panels {@code [q0, q1)} of the packed block {@code bp}
+     * (columns {@code jc ...} of C, depth {@code pc ... pc+kc}): packs A block by block into this thread's
+     * buffer and runs the micro-kernel over every tile.
+     */
+    private static void macro(boolean transA, float[] a, int aOff, int lda, float alpha, float betaK,
+                              float[] c, int cOff, int ldc, int mr, int i0, int i1, int q0, int q1,
+                              int pc, int kc, int jc, int nc, float[] bp) {
+        Buffers buf = BUFFERS.get();
+        int mcMax = mr * MC_PANELS;
+        float[] ap = buf.a(kc * Math.min(ceilDiv(i1 - i0, mr) * mr, mcMax));
+        float[] tile = buf.tile;
+        for (int ic = i0; ic < i1; ic += mcMax) {
+            int mc = Math.min(mcMax, i1 - ic);
+            packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
+            for (int q = q0; q < q1; q++) {
+                int jr = q * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bo = jr * kc;
+                for (int ir = 0; ir < mc; ir += mr) {
+                    int rows = Math.min(mr, mc - ir);
+                    int ao = ir * kc;
+                    int co = cOff + (ic + ir) * ldc + jc + jr;
+                    if (rows == mr && nr == NR) {
+                        kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
+                    } else {
+                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
+                        for (int i = 0; i < rows; i++) {
+                            int ci = co + i * ldc, ti = i * NR;
+                            for (int j = 0; j < nr; j++) {
+                                c[ci + j] = betaK == 0f ? alpha * tile[ti + j] : alpha * tile[ti + j] + betaK * c[ci + j];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs panels {@code [q0, q1)} of {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q
+     * holds columns {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
+     */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+                              int q0, int q1, float[] bp) {
+        for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int dst = jr * kc;
+            if (!transB) {
+                int src = bOff + pc * ldb + jc + jr;
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+                        FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+                        FloatVector.fromArray(S, b, src + 2 * L).intoArray(bp, dst + 2 * L);
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+                        for (int j = 0; j < nr; j++) bp[dst + j] = b[src + j];
+                        for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+                    }
+                }
+            } else {
+                // B stored [n, k]: column j of op(B) is row j of b, contiguous in p.
+                for (int j = 0; j < nr; j++) {
+                    int src = bOff + (jc + jr + j) * ldb + pc;
+                    for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = b[src + p];
+                }
+                for (int j = nr; j < NR; j++) {
+                    for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs {@code op(A)[ic : ic+mc, pc : pc+kc]} into mr-tall panels: panel r holds rows {@code ic + r*mr ...}
+     * as {@code ap[r*kc*mr + p*mr + i]}, zero past row mc.
+     */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
+                              float[] ap, int mr) {
+        for (int ir = 0; ir < mc; ir += mr) {
+            int rows = Math.min(mr, mc - ir);
+            int dst = ir * kc;
+            if (!transA) {
+                for (int i = 0; i < rows; i++) {
+                    int src = aOff + (ic + ir + i) * lda + pc;
+                    for (int p = 0; p < kc; p++) ap[dst + p * mr + i] = a[src + p];
+                }
+            } else {
+                // A stored [k, m]: row p of the panel is contiguous.
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (pc + p) * lda + ic + ir;
+                    for (int i = 0; i < rows; i++) ap[dst + p * mr + i] = a[src + i];
+                }
+            }
+            for (int i = rows; i < mr; i++) {
+                for (int p = 0; p < kc; p++) ap[dst + p * mr + i] = 0f;
+            }
+        }
+    }
+
+    private static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
+                               float[] c, int co, int ldc, float alpha, float beta) {
+        if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+        else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+    }
+
+    /** C[3, NR] = alpha * Apanel[3, kc] * Bpanel[kc, NR] + beta * C, nine vector accumulators. */
+    private static void kernel3x3(int kc, float[] ap, int ao, float[] bp, int bo,
+                                  float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+        }
+        store(c00, c01, c02, c, co, alpha, beta);
+        store(c10, c11, c12, c, co + ldc, alpha, beta);
+        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
+    }
+
+    /** C[4, NR] = alpha * Apanel[4, kc] * Bpanel[kc, NR] + beta * C, twelve vector accumulators. */
+    private static void kernel4x3(int kc, float[] ap, int ao, float[] bp, int bo,
+                                  float[] c, int co, int ldc, float alpha, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * NR, ai = ao + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+        }
+        store(c00, c01, c02, c, co, alpha, beta);
+        store(c10, c11, c12, c, co + ldc, alpha, beta);
+        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
+        store(c30, c31, c32, c, co + 3 * ldc, alpha, beta);
+    }
+
+    /** One row of a tile: {@code C[ci : ci+NR] = alpha * acc + beta * C}, C not read when beta is 0. */
+    private static void store(FloatVector v0, FloatVector v1, FloatVector v2, float[] c, int ci,
+                              float alpha, float beta) {
+        v0 = v0.mul(alpha);
+        v1 = v1.mul(alpha);
+        v2 = v2.mul(alpha);
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            v0 = FloatVector.fromArray(S, c, ci).fma(bv, v0);
+            v1 = FloatVector.fromArray(S, c, ci + L).fma(bv, v1);
+            v2 = FloatVector.fromArray(S, c, ci + 2 * L).fma(bv, v2);
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + L);
+        v2.intoArray(c, ci + 2 * L);
+    }
+
+    /**
+     * Columns {@code [j0, j1)} of C for a short A (a few rows): each row of C is built straight from B
+     * without packing, as {@code C[i,:] += alpha*a(i,p) * B[p,:]} when B is {@code [k,n]}, or as dot
+     * products of A's row with B's rows when B is stored {@code [n,k]}.
+     */
+    private static void rowwise(boolean transA, boolean transB, int m, int j0, int j1, int k, float alpha,
+                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                float beta, float[] c, int cOff, int ldc) {
+        int ars = transA ? 1 : lda, acs = transA ? lda : 1;
+        int n = j1 - j0;
+        int nv = S.loopBound(n);
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * ldc + j0;
+            if (!transB) {
+                GemmScalar.scale(1, n, beta, c, ci, ldc);
+                for (int p = 0; p < k; p++) {
+                    float aip = alpha * a[aOff + i * ars + p * acs];
+                    FloatVector av = FloatVector.broadcast(S, aip);
+                    int bi = bOff + p * ldb + j0;
+                    int j = 0;
+                    for (; j < nv; j += L) {
+                        av.fma(FloatVector.fromArray(S, b, bi + j), FloatVector.fromArray(S, c, ci + j)).intoArray(c, ci + j);
+                    }
+                    for (; j < n; j++) c[ci + j] += aip * b[bi + j];
+                }
+            } else {
+                // Row i of op(A) as a contiguous vector: copy it once when A is stored transposed.
+                float[] row = a;
+                int ro = aOff + i * ars;
+                if (transA) {
+                    row = BUFFERS.get().row(k);
+                    for (int p = 0; p < k; p++) row[p] = a[aOff + i + p * lda];
+                    ro = 0;
+                }
+                int kv = S.loopBound(k);
+                for (int j = 0; j < n; j++) {
+                    int bj = bOff + (j0 + j) * ldb;
+                    FloatVector acc = FloatVector.zero(S);
+                    int p = 0;
+                    for (; p < kv; p += L) {
+                        acc = FloatVector.fromArray(S, row, ro + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
+                    }
+                    float s = acc.reduceLanes(VectorOperators.ADD);
+                    for (; p < k; p++) s += row[ro + p] * b[bj + p];
+                    c[ci + j] = beta == 0f ? alpha * s : alpha * s + beta * c[ci + j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package org.attn4j.nn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * {@code nn.Sequential}: applies its children in order, each to the previous one's output. Children are named
+ * {@code "0", "1", ...} (so a state dict has keys such as {@code 0.weight, 2.bias}), or by the names given in
+ * an ordered map, as {@code nn.Sequential(OrderedDict(...))}. The same module may appear twice; it then runs
+ * twice, as in PyTorch.
+ */
+public final class Sequential extends UnaryModule {
+    /** Children named by position. */
+    public Sequential(UnaryModule... layers) {
+        for (UnaryModule m : layers) append(m);
+    }
+
+    /** Children named by the map's keys, in its iteration order (pass a {@link java.util.LinkedHashMap}). */
+    public Sequential(Map<String, ? extends UnaryModule> layers) {
+        layers.forEach(this::registerModule);
+    }
+
+    /** Adds a layer at the end, named by its position ({@code append}); returns this. */
+    public Sequential append(UnaryModule layer) {
+        registerModule(String.valueOf(size()), layer);
+        return this;
+    }
+
+    /** The number of layers. */
+    public int size() {
+        return childSlots().size();
+    }
+
+    /** The layer at position {@code i}. */
+    public UnaryModule get(int i) {
+        List<Module> layers = new ArrayList<>(childSlots().values());
+        if (i < 0 || i >= layers.size()) {
+            throw new IndexOutOfBoundsException("Sequential: index " + i + " is out of range for " + layers.size() + " layers");
+        }
+        return (UnaryModule) layers.get(i);
+    }
+
+    /**
+     * Runs every layer in order. Layers are {@link UnaryModule}s by construction; a non-unary module put in
+     * with {@link #registerModule} is refused here, naming it.
+     */
+    @Override
+    public Tensor forward(Tensor x) {
+        for (Map.Entry<String, Module> e : childSlots().entrySet()) {
+            if (!(e.getValue() instanceof UnaryModule layer)) {
+                throw new IllegalStateException("Sequential: child (" + e.getKey() + ") "
+                        + (e.getValue() == null ? "None" : e.getValue().header()) + " is not a UnaryModule and cannot be chained");
+            }
+            x = layer.forward(x);
+        }
+        return x;
+    }
+}

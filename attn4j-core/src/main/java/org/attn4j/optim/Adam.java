@@ -1,0 +1,67 @@
+package org.attn4j.optim;
+
+import java.util.List;
+import java.util.Map;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * Adam and AdamW with {@code torch.optim.Adam}/{@code AdamW}'s update (non-amsgrad):
+ * <pre>
+ *   AdamW: p *= 1 - lr·wd          Adam: g = grad + wd·p (L2)
+ *   m = β1·m + (1-β1)·g;   v = β2·v + (1-β2)·g²
+ *   p -= (lr / (1-β1^t)) · m / (√v / √(1-β2^t) + ε)
+ * </pre>
+ */
+public final class Adam extends Optimizer {
+    private final double beta1, beta2, eps;
+    private final boolean decoupled;
+
+    /** Adam (L2 weight decay added to the gradient); PyTorch's defaults are β=(0.9, 0.999), ε=1e-8. */
+    public static Adam adam(List<ParamGroup> groups, double beta1, double beta2, double eps) {
+        return new Adam(groups, beta1, beta2, eps, false);
+    }
+
+    /** AdamW (decoupled weight decay, Loshchilov & Hutter); PyTorch's default weight decay is 0.01. */
+    public static Adam adamW(List<ParamGroup> groups, double beta1, double beta2, double eps) {
+        return new Adam(groups, beta1, beta2, eps, true);
+    }
+
+    private Adam(List<ParamGroup> groups, double beta1, double beta2, double eps, boolean decoupled) {
+        super(groups);
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("Adam: invalid beta1 " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam: invalid beta2 " + beta2);
+        if (!(eps >= 0)) throw new IllegalArgumentException("Adam: invalid epsilon " + eps);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.decoupled = decoupled;
+    }
+
+    public boolean isDecoupled() {
+        return decoupled;
+    }
+
+    @Override
+    protected void update(ParamGroup group, float[] p, float[] grad, Map<String, Tensor> state, int[] shape) {
+        float[] step = scalar(state, "step");
+        float[] m = buffer(state, "exp_avg", shape);
+        float[] v = buffer(state, "exp_avg_sq", shape);
+        step[0] += 1;
+        double t = step[0];
+        double lr = group.lr(), wd = group.weightDecay();
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        float stepSize = (float) (lr / bc1);
+        float sqrtBc2 = (float) Math.sqrt(bc2);
+        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps;
+        float decay = decoupled ? (float) (1 - lr * wd) : 1f;
+        float l2 = decoupled ? 0f : (float) wd;
+        for (int i = 0; i < p.length; i++) {
+            float pi = p[i] * decay;
+            float g = grad[i] + l2 * pi;
+            m[i] = b1 * m[i] + (1 - b1) * g;
+            v[i] = b2 * v[i] + (1 - b2) * g * g;
+            float denom = (float) Math.sqrt(v[i]) / sqrtBc2 + e;
+            p[i] = pi - stepSize * m[i] / denom;
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package org.attn4j.optim;
+
+import java.util.List;
+import java.util.Map;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * Stochastic gradient descent with momentum, dampening, Nesterov and L2 weight decay, with
+ * {@code torch.optim.SGD}'s update: {@code g = grad + wd·p}; {@code buf = g} on the first step, then
+ * {@code buf = μ·buf + (1 - dampening)·g}; {@code g = nesterov ? g + μ·buf : buf}; {@code p -= lr·g}.
+ */
+public final class SGD extends Optimizer {
+    private final double momentum, dampening;
+    private final boolean nesterov;
+
+    public SGD(List<Tensor> params, double lr) {
+        this(List.of(new ParamGroup(params, lr, 0)), 0, 0, false);
+    }
+
+    public SGD(List<ParamGroup> groups, double momentum, double dampening, boolean nesterov) {
+        super(groups);
+        if (!(momentum >= 0)) throw new IllegalArgumentException("SGD: invalid momentum " + momentum);
+        if (nesterov && (momentum <= 0 || dampening != 0)) {
+            throw new IllegalArgumentException("SGD: nesterov momentum requires a momentum and zero dampening");
+        }
+        this.momentum = momentum;
+        this.dampening = dampening;
+        this.nesterov = nesterov;
+    }
+
+    @Override
+    protected void update(ParamGroup group, float[] p, float[] grad, Map<String, Tensor> state, int[] shape) {
+        float lr = (float) group.lr(), wd = (float) group.weightDecay();
+        float mu = (float) momentum, damp = (float) (1 - dampening);
+        boolean first = !state.containsKey("momentum_buffer");
+        float[] buf = momentum != 0 ? buffer(state, "momentum_buffer", shape) : null;
+        for (int i = 0; i < p.length; i++) {
+            float g = grad[i] + wd * p[i];
+            if (buf != null) {
+                buf[i] = first ? g : mu * buf[i] + damp * g;
+                g = nesterov ? g + mu * buf[i] : buf[i];
+            }
+            p[i] -= lr * g;
+        }
+    }
+}
