@@ -23,6 +23,8 @@ public final class Main {
               eval           evaluate a checkpoint on the test set (--checkpoint DIR, --data DIR)
               predict        classify test-set images with a checkpoint (--checkpoint DIR, --index I...)
               inspect        list the tensors of a .safetensors file (attn4j inspect FILE)
+              attention-map  draw CBAM's spatial attention on test images (--checkpoint DIR of a cnn-cbam run,
+                             --count N, --first I, --out FILE.png)
               help           this text
 
             Run 'attn4j <command> --help' for a command's options.
@@ -45,8 +47,9 @@ public final class Main {
                 case "eval" -> EvalCommand.run(argv, out, err);
                 case "predict" -> PredictCommand.run(argv, out, err);
                 case "inspect" -> InspectCommand.run(argv, out, err);
+                case "attention-map" -> AttentionMapCommand.run(argv, out, err);
                 default -> {
-                    err.println("attn4j: unknown command '" + argv[0] + "' (commands: train, eval, predict, inspect, help)");
+                    err.println("attn4j: unknown command '" + argv[0] + "' (commands: train, eval, predict, inspect, attention-map, help)");
                     yield 2;
                 }
             };
