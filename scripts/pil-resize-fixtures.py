@@ -62,3 +62,15 @@ pal = noise.crop((0, 0, 9, 7)).convert('P', palette=Image.ADAPTIVE, colors=16)
 pal.save(os.path.join(OUT, 'palette.png'))
 pal.convert('RGB').save(os.path.join(OUT, 'palette_rgb.png'))
 print('wrote fixtures to', os.path.normpath(OUT))
+
+# Float ('F') images: Pillow's 32-bit float path is the same convolution in double precision without any
+# rounding, which is what PyTorch's antialiased bicubic computes (in float). InterpolationTest reads these.
+fimg = Image.new('F', (7, 5))
+fvals = [rng.uniform(-2.0, 2.0) for _ in range(35)]
+fimg.putdata(fvals)
+with open(os.path.join(OUT, '..', '..', 'ops', 'pil_float_bicubic.txt'), 'w') as f:
+    f.write('# scripts/pil-resize-fixtures.py: a 7x5 (W x H) PIL mode F image and Image.resize((W, H), BICUBIC) of it\n')
+    f.write('input 7 5 ' + ' '.join(repr(v) for v in fimg.getdata()) + '\n')
+    for (w, h) in [(11, 9), (3, 2), (7, 13), (2, 5), (16, 1)]:
+        out = fimg.resize((w, h), Image.BICUBIC)
+        f.write('output %d %d ' % (w, h) + ' '.join(repr(v) for v in out.getdata()) + '\n')
