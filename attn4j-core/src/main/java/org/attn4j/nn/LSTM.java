@@ -12,7 +12,8 @@ import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
 /**
- * {@code nn.LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, bidirectional=False)}:
+ * {@code nn.LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0,
+ * bidirectional=False)}:
  * a multi-layer long short-term memory network, composed from matmul, sigmoid and tanh ops so that autograd
  * reaches every parameter. For each step t, with PyTorch's gate order i, f, g, o:
  * <pre>
@@ -46,21 +47,33 @@ import org.attn4j.tensor.Tensor;
 public final class LSTM extends Module {
     private final int inputSize, hiddenSize, numLayers;
     private final boolean bias, batchFirst, bidirectional;
+    private final double dropout;
+    private final Generator generator;
 
     /** Output at every step and the final states. */
     public record Result(Tensor output, Tensor hN, Tensor cN) {}
 
     /** One layer, with biases, time-major, unidirectional; initialised from the default generator. */
     public LSTM(int inputSize, int hiddenSize) {
-        this(inputSize, hiddenSize, 1, true, false, false, Generator.defaultGenerator());
+        this(inputSize, hiddenSize, 1, true, false, 0, false, Generator.defaultGenerator());
     }
 
-    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, boolean bidirectional,
-                Generator generator) {
+    /**
+     * PyTorch's arguments in PyTorch's order. {@code dropout} is applied (in training) to the output of every
+     * layer but the last, as PyTorch does; {@code generator} initialises the parameters and draws those masks.
+     */
+    public LSTM(int inputSize, int hiddenSize, int numLayers, boolean bias, boolean batchFirst, double dropout,
+                boolean bidirectional, Generator generator) {
         if (inputSize <= 0 || hiddenSize <= 0 || numLayers <= 0) {
             throw new IllegalArgumentException("LSTM: input_size, hidden_size and num_layers must be positive, got "
                     + inputSize + ", " + hiddenSize + ", " + numLayers);
         }
+        if (!(dropout >= 0 && dropout <= 1)) {
+            throw new IllegalArgumentException("LSTM: dropout should be a number in range [0, 1] representing the"
+                    + " probability of an element being zeroed, got " + dropout);
+        }
+        this.dropout = dropout;
+        this.generator = generator;
         this.inputSize = inputSize;
         this.hiddenSize = hiddenSize;
         this.numLayers = numLayers;
@@ -169,6 +182,9 @@ public final class LSTM extends Module {
                 cs.add(state[1]);
             }
             layerInput = dirOutputs.size() == 1 ? dirOutputs.get(0) : Joining.cat(dirOutputs, 2);
+            if (layer < numLayers - 1) {
+                layerInput = org.attn4j.ops.Dropout.dropout(layerInput, (float) dropout, isTraining(), generator);
+            }
         }
         Tensor output = batchFirst ? layerInput.transpose(0, 1) : layerInput;
         return new Result(output, Joining.stack(hs, 0), Joining.stack(cs, 0));
@@ -274,6 +290,7 @@ public final class LSTM extends Module {
         if (numLayers != 1) sb.append(", num_layers=").append(numLayers);
         if (!bias) sb.append(", bias=False");
         if (batchFirst) sb.append(", batch_first=True");
+        if (dropout != 0) sb.append(", dropout=").append(Repr.pyFloat(dropout));
         if (bidirectional) sb.append(", bidirectional=True");
         return sb.toString();
     }

@@ -46,6 +46,14 @@ public final class Repr {
         return sb.append(')').toString();
     }
 
+    /**
+     * A size as the user gave it to a PyTorch module, which prints it unchanged: one value as a plain int
+     * ({@code kernel_size=2}), several as a tuple ({@code kernel_size=(2, 3)}).
+     */
+    public static String asGiven(int[] values) {
+        return values.length == 1 ? String.valueOf(values[0]) : tuple(values);
+    }
+
     /** A Python string literal with single quotes: {@code 'none'}. */
     public static String str(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";

@@ -94,16 +94,20 @@ public final class Indexing {
         }
         float[] idx = index.contiguous().contiguousData();
         int n = idx.length;
-        int[] positions = new int[n];
-        int[] xst = x.strides();
+        // Each output element's source: its storage position (to read x's layout in place) and its
+        // row-major position in x's shape (for the gradient; storage positions alias in expanded inputs).
+        int[] positions = new int[n], logical = new int[n];
+        int[] xst = x.strides(), xcs = Shape.contiguousStrides(xs);
         int[] counter = new int[r];
         for (int e = 0; e < n; e++) {
-            int p = x.offset();
+            int p = x.offset(), l = 0;
             for (int i = 0; i < r; i++) {
                 int c = i == d ? checkIndex("gather", idx[e], xs[d], d) : counter[i];
                 p += c * xst[i];
+                l += c * xcs[i];
             }
             positions[e] = p;
+            logical[e] = l;
             for (int i = r - 1; i >= 0; i--) {
                 if (++counter[i] < is[i]) break;
                 counter[i] = 0;
@@ -112,13 +116,12 @@ public final class Indexing {
         float[] xd = x.data();
         float[] out = new float[n];
         for (int e = 0; e < n; e++) out[e] = xd[positions[e]];
+        int numel = x.numel();
         return Tensor.result(out, is, "gather", g -> {
-            // positions index x's storage: scatter into a dense copy of x's layout, then read back in order.
             float[] gd = g.contiguousData();
-            float[] acc = new float[xd.length];
-            for (int e = 0; e < n; e++) acc[positions[e]] += gd[e];
-            Tensor view = Tensor.of(acc, xd.length).asStrided(xs, xst, x.offset());
-            return new Tensor[] {view.contiguousCopy(), null};
+            float[] acc = new float[numel];
+            for (int e = 0; e < n; e++) acc[logical[e]] += gd[e];
+            return new Tensor[] {Tensor.of(acc, xs), null};
         }, x, index);
     }
 
@@ -141,7 +144,7 @@ public final class Indexing {
         for (int i = 0; i < k; i++) System.arraycopy(src, moved.offset() + ids[i] * inner, out, i * inner, inner);
         int[] movedShape = moved.shape();
         movedShape[0] = k;
-        Tensor y = Tensor.of(out, movedShape).transpose(0, d).contiguous();
+        Tensor y = Tensor.of(out, movedShape).withDType(x.dtype()).transpose(0, d).contiguous();
         return Tensor.attach(y, "index_select", g -> {
             Tensor gm = g.transpose(0, d).contiguous();
             float[] gd = gm.contiguousData();
@@ -167,20 +170,27 @@ public final class Indexing {
     private static Tensor triangle(String op, Tensor x, int diagonal, boolean upper) {
         if (x.dim() < 2) throw new IllegalArgumentException(op + ": input must have at least 2 dims, got " + Shape.str(x.shape()));
         int rows = x.size(-2), cols = x.size(-1);
-        float[] mask = new float[rows * cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                boolean keep = upper ? j - i >= diagonal : j - i <= diagonal;
-                mask[i * cols + j] = keep ? 1f : 0f;
+        int[] shape = x.shape();
+        // Selects rather than multiplies by a 0/1 mask: -inf * 0 would be NaN, and a negative value * 0
+        // would be -0 (torch.full((n, n), -inf).triu(1) is the usual causal mask).
+        float[] out = keepTriangle(x.contiguousData(), rows, cols, diagonal, upper);
+        if (x.dtype() != DType.FLOAT32) return Tensor.of(out, shape).withDType(x.dtype());
+        return Tensor.result(out, shape, op,
+                g -> new Tensor[] {Tensor.of(keepTriangle(g.contiguousData(), rows, cols, diagonal, upper), shape)}, x);
+    }
+
+    /** A copy of row-major {@code [..., rows, cols]} values with the elements outside the triangle set to 0. */
+    private static float[] keepTriangle(float[] v, int rows, int cols, int diagonal, boolean upper) {
+        float[] out = new float[v.length];
+        for (int base = 0; base < v.length; base += rows * cols) {
+            for (int i = 0; i < rows; i++) {
+                // Kept columns of row i: j >= i + diagonal (upper) or j <= i + diagonal (lower).
+                int from = upper ? Math.max(0, Math.min(cols, i + diagonal)) : 0;
+                int to = upper ? cols : Math.max(0, Math.min(cols, i + diagonal + 1));
+                int row = base + i * cols;
+                System.arraycopy(v, row + from, out, row + from, to - from);
             }
         }
-        Tensor m = Tensor.of(mask, rows, cols);
-        if (x.dtype() != DType.FLOAT32) {
-            float[] xd = x.contiguousData();
-            float[] out = new float[xd.length];
-            for (int i = 0; i < out.length; i++) out[i] = xd[i] * mask[i % mask.length];
-            return Tensor.of(out, x.shape()).withDType(x.dtype());
-        }
-        return x.mul(m);
+        return out;
     }
 }

@@ -178,7 +178,8 @@ public final class Normalization {
             }
         });
 
-        if (training && (newMean != null || newVar != null)) {
+        // An empty batch has no statistics: PyTorch's batch_norm leaves the running stats alone then.
+        if (training && count > 0 && (newMean != null || newVar != null)) {
             try (var ignored = GradMode.noGrad()) {
                 if (newMean != null) runningMean.copy_(Tensor.of(newMean, channels));
                 if (newVar != null) runningVar.copy_(Tensor.of(newVar, channels));

@@ -379,14 +379,18 @@ public final class Tensor {
 
     /** Adds {@code g} into {@link #grad()} (autograd's accumulation into leaves). */
     public void accumulateGrad(Tensor g) {
+        // The first gradient is copied: the incoming tensor may be shared — add's backward hands the same
+        // tensor to both inputs, a caller passes its own tensor to backward(gradient) — and both later
+        // accumulation and optimizers (gradient clipping's mul_) write into grad in place.
         if (grad == null) {
-            grad = g.isDense() && g.storage != storage ? g : g.contiguousCopy();
-        } else {
-            float[] acc = grad.storage.data;
-            float[] add = g.contiguousData();
-            int base = grad.offset;
-            for (int i = 0; i < add.length; i++) acc[base + i] += add[i];
+            grad = g.contiguousCopy();
+            return;
         }
+        if (!grad.isDense()) grad = grad.contiguousCopy();     // a view installed by setGrad
+        float[] acc = grad.storage.data;
+        float[] add = g.contiguousData();
+        for (int i = 0; i < add.length; i++) acc[i] += add[i];
+        grad.storage.bumpVersion();
     }
 
     /** Backpropagates from this one-element tensor (gradient 1). */

@@ -29,7 +29,7 @@ class LSTMTest {
 
     @Test
     void stateDictKeysShapesAndReprArePyTorchs() {
-        LSTM lstm = new LSTM(3, 4, 2, true, true, true, new Generator(1));
+        LSTM lstm = new LSTM(3, 4, 2, true, true, 0, true, new Generator(1));
         // nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True).state_dict()
         List<String> expected = List.of(
                 "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
@@ -44,7 +44,7 @@ class LSTMTest {
         assertEquals("LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True)", lstm.toString());
         assertEquals("LSTM(3, 4)", new LSTM(3, 4).toString());
         assertEquals(List.of("weight_ih_l0", "weight_hh_l0"),
-                List.copyOf(new LSTM(3, 4, 1, false, false, false, new Generator(1)).stateDict().keySet()));
+                List.copyOf(new LSTM(3, 4, 1, false, false, 0, false, new Generator(1)).stateDict().keySet()));
         // U(-1/√H, 1/√H) for every parameter
         float bound = 0.5f;
         for (Tensor p : lstm.parameters()) {
@@ -80,7 +80,7 @@ class LSTMTest {
         int[][] configs = {{1, 0, 0, 1}, {2, 1, 1, 1}, {2, 0, 1, 0}, {1, 1, 0, 1}};
         int steps = 7, batch = 3, in = 5, hidden = 6;
         for (int[] c : configs) {
-            LSTM m = new LSTM(in, hidden, c[0], c[3] == 1, c[2] == 1, c[1] == 1, g);
+            LSTM m = new LSTM(in, hidden, c[0], c[3] == 1, c[2] == 1, 0, c[1] == 1, g);
             Tensor x = Tensor.randn(g, c[2] == 1 ? new int[] {batch, steps, in} : new int[] {steps, batch, in});
             int states = c[0] * (c[1] + 1);
             List<Tensor> params = m.parameters();
@@ -94,7 +94,7 @@ class LSTMTest {
     @Test
     void initialStateIsUsedAndGetsGradients() {
         Generator g = new Generator(4);
-        LSTM m = new LSTM(3, 4, 2, true, false, true, g);
+        LSTM m = new LSTM(3, 4, 2, true, false, 0, true, g);
         Tensor x = Tensor.randn(g, 5, 2, 3);
         Tensor h0 = Tensor.randn(g, 4, 2, 4).requiresGrad(true), c0 = Tensor.randn(g, 4, 2, 4).requiresGrad(true);
         // h0 and c0 ride along as "parameters" so their gradients are compared too.
@@ -112,7 +112,7 @@ class LSTMTest {
         Generator g = new Generator(6);
         int steps = 6, batch = 4, in = 3, hidden = 5;
         int[] lengths = {6, 2, 0, 4};
-        LSTM m = new LSTM(in, hidden, 2, true, true, true, g);
+        LSTM m = new LSTM(in, hidden, 2, true, true, 0, true, g);
         Tensor x = Tensor.randn(g, batch, steps, in);
         // libtorch side: each sequence cut at its length and run alone (what pack_padded_sequence computes),
         // outputs padded with zeros to the full length, states of a length-0 sequence left at zero.
@@ -163,7 +163,7 @@ class LSTMTest {
         // Keras Masking + Bidirectional(LSTM(return_sequences=True)): a masked step keeps the state and outputs 0.
         // So a sequence with a hole equals, at its real steps, the sequence with that step removed.
         Generator g = new Generator(8);
-        LSTM m = new LSTM(3, 4, 1, true, true, true, g);
+        LSTM m = new LSTM(3, 4, 1, true, true, 0, true, g);
         Tensor x = Tensor.randn(g, 1, 5, 3);
         Tensor mask = Tensor.ofBooleans(new boolean[] {true, true, false, true, true}, 1, 5);
         LSTM.Result holed = m.forward(x, mask, null, null);
@@ -176,9 +176,29 @@ class LSTMTest {
     }
 
     @Test
+    void dropoutBetweenLayersFollowsTorch() {
+        // dropout=1 zeroes the input of layer 1 in training (deterministic, so libtorch's training mode can be
+        // compared); in eval the dropout is off whatever p is.
+        Generator g = new Generator(11);
+        Tensor x = Tensor.randn(g, 4, 2, 3);
+        for (boolean training : new boolean[] {true, false}) {
+            double p = training ? 1.0 : 0.5;
+            LSTM m = new LSTM(3, 4, 2, true, false, p, true, g);
+            m.train(training);
+            ModuleCheck.check("LSTM dropout=" + p + " training=" + training, x, t -> flat(m.forward(t)), m.parameters(), t -> {
+                NDArray zeros = t.get(0).getManager().zeros(new ai.djl.ndarray.types.Shape(4, 2, 4));
+                return flatTorch(t.get(0).getNDArrayInternal().lstm(t.get(0), new NDList(zeros, zeros),
+                        new NDList(t.subList(1, t.size())), true, 2, p, training, true, false));
+            }, ATOL, RTOL, 12);
+        }
+        assertEquals("LSTM(3, 4, num_layers=2, dropout=0.5, bidirectional=True)",
+                new LSTM(3, 4, 2, true, false, 0.5, true, g).toString());
+    }
+
+    @Test
     void unbatchedInputIsABatchOfOne() {
         Generator g = new Generator(9);
-        LSTM m = new LSTM(3, 4, 2, true, false, true, g);
+        LSTM m = new LSTM(3, 4, 2, true, false, 0, true, g);
         Tensor x = Tensor.randn(g, 5, 3);
         LSTM.Result one = m.forward(x);
         LSTM.Result batched = m.forward(x.unsqueeze(1));
@@ -189,7 +209,7 @@ class LSTMTest {
 
     @Test
     void badInputsAreNamed() {
-        LSTM m = new LSTM(3, 4, 2, true, true, false, new Generator(10));
+        LSTM m = new LSTM(3, 4, 2, true, true, 0, false, new Generator(10));
         var e1 = assertThrows(IllegalArgumentException.class, () -> m.forward(Tensor.zeros(2, 5, 7)));
         assertEquals("LSTM(3, 4, num_layers=2, batch_first=True): expected input [batch, seq_len, 3] or [seq_len, 3],"
                 + " got [2, 5, 7]", e1.getMessage());

@@ -1,0 +1,136 @@
+package org.attn4j.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.attn4j.tensor.Generator;
+import org.attn4j.tensor.Tensor;
+import org.attn4j.testing.Torch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The backward engine: gradients that meet (diamonds), very deep graphs on a small stack, retainGrad,
+ * and the checks it makes on each node's backward. Tolerance against libtorch: a handful of float32
+ * operations per element, atol 1e-6 and rtol 1e-5.
+ */
+class EngineTest {
+    @Test
+    void gradientsMeetingAtAForkAreSummed() {
+        Generator g = new Generator(71);
+        Tensor x = Tensor.randn(g, 3, 4).requiresGrad(true), w = Tensor.randn(g, 4).requiresGrad(true);
+        // x feeds three paths that meet again: x*w, exp(x), and x itself.
+        Torch.check("diamond", List.of(x, w), t -> t.get(0).mul(t.get(1)).mul(t.get(0).exp()).add(t.get(0)),
+                t -> t.get(0).mul(t.get(1)).mul(t.get(0).exp()).add(t.get(0)), 1e-6, 1e-5, 1);
+        // An intermediate used three times (h*h + h) and a second diamond below it.
+        Torch.check("nested diamonds", List.of(x, w),
+                t -> {
+                    Tensor h = t.get(0).tanh();
+                    Tensor k = h.mul(h).add(h).mul(t.get(1));
+                    return k.sum(1, true).mul(k).add(h.exp());
+                },
+                t -> {
+                    var h = t.get(0).tanh();
+                    var k = h.mul(h).add(h).mul(t.get(1));
+                    return k.sum(new int[] {1}, true).mul(k).add(h.exp());
+                }, 1e-6, 1e-5, 2);
+    }
+
+    /** Runs {@code r} on a thread with a 256 KiB stack: recursion over 10,000 nodes could not fit. */
+    private static void onSmallStack(Runnable r) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread t = new Thread(null, () -> {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        }, "small-stack", 256 * 1024);
+        t.start();
+        t.join();
+        if (failure.get() != null) throw new AssertionError("failed on a 256 KiB stack", failure.get());
+    }
+
+    @Test
+    void aChainOfTenThousandOpsBackpropagatesWithoutRecursion() throws InterruptedException {
+        onSmallStack(() -> {
+            Tensor x = Tensor.vector(0.5f, -1f).requiresGrad(true);
+            Tensor y = x;
+            for (int i = 0; i < 10_000; i++) y = y.mul(1.0001f).add(1e-4f);
+            y.sum().backward();
+            // d/dx of 10,000 affine steps is c^10000 for the float constant c = 1.0001f (about e); each of the
+            // 10,000 float multiplications in backward rounds by up to 6e-8 relative, which a random walk
+            // keeps near 1e-5: rtol 1e-4.
+            double expected = Math.pow(1.0001f, 10_000);
+            float[] gr = x.grad().toFloatArray();
+            assertEquals(expected, gr[0], expected * 1e-4);
+            assertEquals(expected, gr[1], expected * 1e-4);
+        });
+    }
+
+    @Test
+    void aWideAndDeepGraphWithSharedNodesFinishes() throws InterruptedException {
+        onSmallStack(() -> {
+            // Each step reads the previous two results: 2^n paths through 10,000 nodes, each processed once.
+            Tensor x = Tensor.scalar(1f).requiresGrad(true);
+            Tensor a = x, b = x;
+            for (int i = 0; i < 2_500; i++) {
+                Tensor c = a.mul(0.5f).add(b.mul(0.5f));
+                b = a;
+                a = c;
+            }
+            a.backward();
+            // Every step averages values that all equal x: the result is x, its derivative 1.
+            assertEquals(1f, x.grad().item(), 1e-4f);
+        });
+    }
+
+    @Test
+    void retainGradKeepsAnIntermediatesGradientOnlyWhenAsked() {
+        Tensor x = Tensor.vector(1, 2, 3).requiresGrad(true);
+        Tensor h = x.mul(2f).retainGrad();
+        Tensor k = x.mul(3f);                                   // not retained
+        Tensor out = h.mul(h).add(h).add(k).sum();               // h used twice: its gradients add
+        out.backward();
+        assertArrayEquals(new float[] {5, 9, 13}, h.grad().toFloatArray(), "d out / d h = 2h + 1");
+        assertNull(k.grad(), "intermediates keep no gradient by default");
+        assertArrayEquals(new float[] {13, 21, 29}, x.grad().toFloatArray(), "2 (2h + 1) + 3");
+        assertTrue(h.retainsGrad());
+    }
+
+    @Test
+    void inputsWithoutGradGetNoGradient() {
+        Tensor x = Tensor.vector(1, 2).requiresGrad(true);
+        Tensor c = Tensor.vector(3, 4);
+        x.mul(c).add(c).sum().backward();
+        assertNull(c.grad());
+        assertArrayEquals(new float[] {3, 4}, x.grad().toFloatArray());
+    }
+
+    @Test
+    void aBackwardReturningTheWrongShapeOrCountIsNamed() {
+        Tensor x = Tensor.vector(1, 2, 3).requiresGrad(true);
+        Tensor badShape = Tensor.result(new float[] {1}, new int[0], "bad_shape", g -> new Tensor[] {Tensor.zeros(2)}, x);
+        assertEquals("backward of bad_shape: gradient for input 0 has shape [2] but the input has [3]",
+                assertThrows(IllegalStateException.class, badShape::backward).getMessage());
+        Tensor badCount = Tensor.result(new float[] {1}, new int[0], "bad_count", g -> new Tensor[0], x);
+        assertEquals("bad_count backward returned 0 gradients for 1 inputs",
+                assertThrows(IllegalStateException.class, badCount::backward).getMessage());
+    }
+
+    @Test
+    void gradModeIsPerThread() throws InterruptedException {
+        Tensor x = Tensor.vector(1).requiresGrad(true);
+        AtomicReference<Boolean> other = new AtomicReference<>();
+        try (var ignored = GradMode.noGrad()) {
+            Thread t = new Thread(() -> other.set(x.mul(2f).requiresGrad()));
+            t.start();
+            t.join();
+        }
+        assertTrue(other.get(), "another thread keeps recording while this one is in no-grad");
+    }
+}
