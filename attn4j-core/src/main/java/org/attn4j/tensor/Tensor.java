@@ -515,7 +515,7 @@ public final class Tensor {
     public Tensor contiguousCopy() {
         float[] out = new float[numel()];
         float[] d = storage.data;
-        forEachIndex((i, p) -> out[i] = d[p]);
+        org.attn4j.kernels.StridedCopy.copy(d, offset, shape, strides, out);
         return of(out, shape).withDType(dtype);
     }
 
