@@ -5,8 +5,8 @@ package org.attn4j.models.vit;
  * {@code vision_transformer.py} of 2021), with their meaning unchanged.
  *
  * @param imgSize            input image height and width (square), e.g. 224
- * @param patchSize          patch height and width, e.g. 16; must divide nothing in particular (the grid is
- *                           {@code imgSize / patchSize}, rounded down, as the reference's {@code //})
+ * @param patchSize          patch height and width, e.g. 16; the grid is {@code imgSize / patchSize} rounded
+ *                           down (the reference's {@code //}), the convolution ignoring leftover pixels
  * @param inChans            image channels (3 for RGB, 1 for Fashion-MNIST)
  * @param numClasses         classifier outputs; 0 replaces the head by an identity
  * @param embedDim           token width D
