@@ -20,7 +20,7 @@ if [ -z "$JAVA" ]; then
   exit 1
 fi
 
-./mvnw -o -q -pl attn4j-bench -am package -DskipTests
+./mvnw -q -B -Pbench -pl attn4j-bench -am package -DskipTests
 
 export DJL_OFFLINE=true
 exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \

@@ -25,8 +25,8 @@ public final class Elementwise {
      */
     public static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
                               float[] out, int oo, int n) {
-        if (VectorSupport.ENABLED && op != Binary.POW && as <= 1 && bs <= 1 && (as | bs) != 0) {
-            ElementwiseVector.binary(op, a, ao, as, b, bo, bs, out, oo, n);
+        if (VectorSupport.ENABLED) {
+            ElementwiseVector.binary(op, a, ao, as, b, bo, bs, out, oo, n);     // hands back what it cannot vectorize
         } else {
             binaryScalar(op, a, ao, as, b, bo, bs, out, oo, n);
         }

@@ -126,8 +126,8 @@ final class ElementwiseVector {
     }
 
     /**
-     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]} for strides (1, 1), (1, 0) and (0, 1), ops other
-     * than POW; anything else is left to the scalar loop.
+     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]}: vectorized for strides (1, 1), (1, 0) and (0, 1)
+     * and every op but POW; other strides, POW and the tail go to {@link Elementwise#binaryScalar}.
      */
     static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         int i = 0;

@@ -34,6 +34,8 @@ public final class FashionModels {
         MODELS.put("cnn-se", new Entry((c, g) -> new FashionCnn(c, ch -> new SEBlock(ch, 16, g), g), CNN_RECIPE));
         MODELS.put("cnn-cbam", new Entry((c, g) -> new FashionCnn(c, ch -> new CBAMBlock(ch, 8, 7, g), g), CNN_RECIPE));
         MODELS.put("cnn-eca", new Entry((c, g) -> new FashionCnn(c, ch -> new ECABlock(ch, 1, 2, g), g), CNN_RECIPE));
+        MODELS.put("bilstm-attn", new Entry((c, g) -> new BiLstmAttentionClassifier(28, 28, 64, c, g),
+                new Recipe(2, "adam", 2e-3, 0, 0f, 0, 1.0)));
     }
 
     public static List<String> names() {
