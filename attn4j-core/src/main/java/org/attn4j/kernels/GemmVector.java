@@ -391,7 +391,7 @@ final class GemmVector {
                     for (; p < kv; p += L) {
                         acc = FloatVector.fromArray(S, row, ro + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
                     }
-                    float s = acc.reduceLanes(VectorOperators.ADD);
+                    float s = VectorMath.sumLanes(acc);
                     for (; p < k; p++) s += row[ro + p] * b[bj + p];
                     c[ci + j] = beta == 0f ? alpha * s : alpha * s + beta * c[ci + j];
                 }
