@@ -251,7 +251,14 @@ class VisionTransformerTest {
         b.eval();
         var keys = b.loadCheckpoint(file, true);
         assertTrue(keys.missingKeys().isEmpty() && keys.unexpectedKeys().isEmpty());
-        Assertions2.assertClose("reloaded logits", before, b.forward(x), 0, 0);
+        // Every tensor comes back bit for bit ...
+        Map<String, Tensor> sa = a.stateDict(), sb = b.stateDict();
+        for (String k : sa.keySet()) Assertions2.assertClose("reloaded " + k, sa.get(k), sb.get(k), 0, 0);
+        // ... so the logits are the same computation. They are compared with a few-ulp tolerance, not bit for bit:
+        // attn4j's softmax and GELU kernels round differently in the first calls of a JVM (before the JIT compiles
+        // their Vector API code, whose lane reductions may then sum in another order), and this test may be the
+        // first to run them.
+        Assertions2.assertClose("reloaded logits", before, b.forward(x), 1e-6, 1e-5);
     }
 
     @Test
