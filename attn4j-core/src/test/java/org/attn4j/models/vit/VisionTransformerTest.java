@@ -40,10 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * relative error up to 7e-4 on entries near 1e-3 of max|g|).
  */
 class VisionTransformerTest {
-    static void randomize(VisionTransformer m, Generator g) {
-        VisionTransformerTestSupport.randomize(m, g);
-    }
-
     private record Run(Tensor output, Map<String, Tensor> grads, Tensor imageGrad, List<Tensor> attentions) {}
 
     /** Forward in libtorch (heads combined as the model does in eval), backward of sum(out * upstream). */
@@ -103,7 +99,7 @@ class VisionTransformerTest {
     private static void checkAgainstTorch(String what, VitConfig c, long seed, boolean bothHeads) {
         Generator g = new Generator(seed);
         VisionTransformer model = new VisionTransformer(c, g, false);
-        randomize(model, g);
+        VisionTransformerTestSupport.randomize(model, g);
         model.eval();
         Tensor image = Tensor.randn(g, 2, c.inChans(), c.imgSize(), c.imgSize());
         int classes = c.numClasses() > 0 ? c.numClasses() : c.numFeatures();
@@ -239,7 +235,7 @@ class VisionTransformerTest {
     void checkpointRoundTripGivesIdenticalLogits(@TempDir Path dir) throws IOException {
         VitConfig c = VitModels.config("vit_tiny_patch16_224").withDepth(2).withDistilled(true);
         VisionTransformer a = new VisionTransformer(c, new Generator(10), false);
-        randomize(a, new Generator(11));
+        VisionTransformerTestSupport.randomize(a, new Generator(11));
         a.eval();
         Tensor x = Tensor.randn(new Generator(12), 2, 3, 224, 224);
         Tensor before = a.forward(x);
