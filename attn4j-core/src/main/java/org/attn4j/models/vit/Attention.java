@@ -1,5 +1,6 @@
 package org.attn4j.models.vit;
 
+import org.attn4j.attention.ScaledDotProductAttention;
 import org.attn4j.nn.Dropout;
 import org.attn4j.nn.Linear;
 import org.attn4j.nn.UnaryModule;
@@ -18,14 +19,18 @@ import org.attn4j.tensor.Tensor;
  * (when {@code qkv_bias}), {@code proj.weight [C, C]}, {@code proj.bias [C]}. The scale is {@code qk_scale} when
  * it is non-zero, else {@code head_dim ** -0.5} (the reference's {@code qk_scale or head_dim ** -0.5}).
  *
- * <p>{@link #forward(Tensor, boolean)} also returns the attention weights {@code [B, heads, N, N]} (after
- * attention dropout, which is what multiplies v), for attention maps.
+ * <p>The attention itself is {@link ScaledDotProductAttention#compute} with the scale above and attn_drop's
+ * probability (applied in training mode only, as {@code nn.Dropout}); its composed path is the reference's
+ * {@code softmax((q @ kᵀ) * scale)}, {@code attn @ v}. {@link #forward(Tensor, boolean)} also returns the
+ * attention weights {@code [B, heads, N, N]} (after attention dropout, which is what multiplies v), for attention
+ * maps.
  */
 public final class Attention extends UnaryModule {
     private final int dim, numHeads;
     private final double scale;
     private final Linear qkv, proj;
     private final Dropout attnDrop, projDrop;
+    private final Generator generator;
 
     /** The output and, when requested, the attention weights (else null). */
     public record Result(Tensor output, Tensor weights) {}
@@ -37,6 +42,7 @@ public final class Attention extends UnaryModule {
         }
         this.dim = dim;
         this.numHeads = numHeads;
+        this.generator = g;
         this.scale = qkScale != 0 ? qkScale : Math.pow(dim / numHeads, -0.5);
         this.qkv = registerModule("qkv", new Linear(dim, dim * 3, qkvBias, g));
         this.attnDrop = registerModule("attn_drop", new Dropout(attnDropRatio, g));
@@ -74,11 +80,11 @@ public final class Attention extends UnaryModule {
         int b = x.size(0), n = x.size(1);
         Tensor qkvOut = qkv.forward(x).reshape(b, n, 3, numHeads, dim / numHeads).permute(2, 0, 3, 1, 4);
         Tensor q = qkvOut.select(0, 0), k = qkvOut.select(0, 1), v = qkvOut.select(0, 2);
-        // The reference's composition, scale applied to the scores; k.mT() is read by GEMM as a transposed operand.
-        Tensor attn = q.matmul(k.mT()).mul((float) scale).softmax(-1);
-        attn = attnDrop.forward(attn);
-        Tensor out = attn.matmul(v).transpose(1, 2).reshape(b, n, dim);
+        ScaledDotProductAttention.Result r = ScaledDotProductAttention.compute(q, k, v,
+                ScaledDotProductAttention.Options.none().withScale(scale).withDropout(attnDrop.p(), attnDrop.isTraining(), generator),
+                needWeights);
+        Tensor out = r.output().transpose(1, 2).reshape(b, n, dim);
         out = projDrop.forward(proj.forward(out));
-        return new Result(out, needWeights ? attn : null);
+        return new Result(out, r.weights());
     }
 }

@@ -5,13 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import org.attn4j.tensor.Tensor;
+import org.attn4j.testing.Torch;
 import org.junit.jupiter.api.Test;
 
 /**
  * PilResample against Pillow 9.4 itself: the golden images were written by {@code Image.resize} in
  * scripts/pil-resize-fixtures.py, and every sample must be equal (tolerance 0: the fixed-point arithmetic is
  * Pillow's). Exact derivations cover what the goldens do not make obvious: constants stay constant, and linear
- * ramps are reproduced where the filter window is symmetric and not clipped by the edge.
+ * ramps are reproduced where the filter window is symmetric and not clipped by the edge. And libtorch's
+ * {@code interpolate(mode='bicubic', antialias=True)}, the same convolution in float without 8-bit rounding,
+ * agrees within the rounding Pillow adds.
  */
 class PilResampleTest {
     @Test
@@ -33,6 +41,46 @@ class PilResampleTest {
         for (int[] s : new int[][] {{57, 36}, {40, 25}, {200, 126}}) {
             String name = "smooth_" + s[0] + "x" + s[1] + "_bicubic.png";
             assertNull(Fixtures.firstDifference(Fixtures.read(name), PilResample.resize(src, s[0], s[1])), name);
+        }
+    }
+
+    /**
+     * Against libtorch's antialiased bicubic (DJL's interpolate, which always passes antialias=True), the same
+     * convolution in float, on a smooth image whose values stay inside 0..255 after either pass (so Pillow's
+     * clamping of the intermediate 8-bit image never acts): rounded to bytes, they differ by at most 1 — Pillow
+     * rounds to 8 bits after the horizontal pass and uses 22-bit weights.
+     */
+    @Test
+    void agreesWithLibtorchsAntialiasedBicubicUpToRounding() {
+        int w = 97, h = 61;
+        RgbImage src = RgbImage.blank(w, h);
+        float[] chw = new float[3 * w * h];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int v = (int) Math.round(128 + 60 * Math.sin(0.21 * x + c) + 40 * Math.cos(0.17 * y - 0.5 * c));
+                    src.set(x, y, c, v);
+                    chw[(c * h + y) * w + x] = v;
+                }
+            }
+        }
+        for (int[] s : new int[][] {{57, 36}, {40, 25}, {200, 126}, {97, 20}}) {
+            RgbImage ours = PilResample.resize(src, s[0], s[1]);
+            float[] ref;
+            try (NDManager m = Torch.scope()) {
+                NDArray t = Torch.nd(m, Tensor.of(chw, 1, 3, h, w));
+                ref = JniUtils.interpolate((PtNDArray) t, new long[] {s[1], s[0]}, 3, false).toFloatArray();
+            }
+            int worst = 0;
+            for (int c = 0; c < 3; c++) {
+                for (int y = 0; y < s[1]; y++) {
+                    for (int x = 0; x < s[0]; x++) {
+                        int r = Math.round(ref[(c * s[1] + y) * s[0] + x]);
+                        worst = Math.max(worst, Math.abs(r - ours.get(x, y, c)));
+                    }
+                }
+            }
+            assertTrue(worst <= 1, s[0] + "x" + s[1] + ": differs from libtorch by " + worst);
         }
     }
 

@@ -40,10 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  * relative error up to 7e-4 on entries near 1e-3 of max|g|).
  */
 class VisionTransformerTest {
-    static void randomize(VisionTransformer m, Generator g) {
-        VisionTransformerTestSupport.randomize(m, g);
-    }
-
     private record Run(Tensor output, Map<String, Tensor> grads, Tensor imageGrad, List<Tensor> attentions) {}
 
     /** Forward in libtorch (heads combined as the model does in eval), backward of sum(out * upstream). */
@@ -103,7 +99,7 @@ class VisionTransformerTest {
     private static void checkAgainstTorch(String what, VitConfig c, long seed, boolean bothHeads) {
         Generator g = new Generator(seed);
         VisionTransformer model = new VisionTransformer(c, g, false);
-        randomize(model, g);
+        VisionTransformerTestSupport.randomize(model, g);
         model.eval();
         Tensor image = Tensor.randn(g, 2, c.inChans(), c.imgSize(), c.imgSize());
         int classes = c.numClasses() > 0 ? c.numClasses() : c.numFeatures();
@@ -239,7 +235,7 @@ class VisionTransformerTest {
     void checkpointRoundTripGivesIdenticalLogits(@TempDir Path dir) throws IOException {
         VitConfig c = VitModels.config("vit_tiny_patch16_224").withDepth(2).withDistilled(true);
         VisionTransformer a = new VisionTransformer(c, new Generator(10), false);
-        randomize(a, new Generator(11));
+        VisionTransformerTestSupport.randomize(a, new Generator(11));
         a.eval();
         Tensor x = Tensor.randn(new Generator(12), 2, 3, 224, 224);
         Tensor before = a.forward(x);
@@ -251,7 +247,14 @@ class VisionTransformerTest {
         b.eval();
         var keys = b.loadCheckpoint(file, true);
         assertTrue(keys.missingKeys().isEmpty() && keys.unexpectedKeys().isEmpty());
-        Assertions2.assertClose("reloaded logits", before, b.forward(x), 0, 0);
+        // Every tensor comes back bit for bit ...
+        Map<String, Tensor> sa = a.stateDict(), sb = b.stateDict();
+        for (String k : sa.keySet()) Assertions2.assertClose("reloaded " + k, sa.get(k), sb.get(k), 0, 0);
+        // ... so the logits are the same computation. They are compared with a few-ulp tolerance, not bit for bit:
+        // attn4j's softmax and GELU kernels round differently in the first calls of a JVM (before the JIT compiles
+        // their Vector API code, whose lane reductions may then sum in another order), and this test may be the
+        // first to run them.
+        Assertions2.assertClose("reloaded logits", before, b.forward(x), 1e-6, 1e-5);
     }
 
     @Test
