@@ -2,9 +2,13 @@ package org.attn4j.kernels;
 
 /**
  * Elementwise loops over flat float arrays: the inner loops of {@code org.attn4j.ops.Arithmetic},
- * {@code UnaryMath} and {@code Activations}. Each op is one plain counted loop with unit or zero stride
- * (the forms HotSpot's superword pass turns into SIMD), selected by a switch outside the loop, so there is
- * no per-element dispatch.
+ * {@code UnaryMath} and {@code Activations}.
+ *
+ * <p>{@link #unary} and {@link #binary} run {@link ElementwiseVector}'s Vector API loops when
+ * {@link VectorSupport#ENABLED}, and otherwise the plain loops here ({@link #unaryScalar},
+ * {@link #binaryScalar}), which stay the reference the vector kernels are tested against
+ * (ElementwiseVectorTest). Each op is one counted loop selected by a switch outside the loop, so there
+ * is no per-element dispatch; the scalar math is computed in double and rounded once.
  */
 public final class Elementwise {
     private Elementwise() {}
@@ -21,6 +25,16 @@ public final class Elementwise {
      */
     public static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
                               float[] out, int oo, int n) {
+        if (VectorSupport.ENABLED) {
+            ElementwiseVector.binary(op, a, ao, as, b, bo, bs, out, oo, n);     // hands back what it cannot vectorize
+        } else {
+            binaryScalar(op, a, ao, as, b, bo, bs, out, oo, n);
+        }
+    }
+
+    /** The scalar reference of {@link #binary}. */
+    public static void binaryScalar(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
+                                    float[] out, int oo, int n) {
         if (as == 1 && bs == 1) {
             switch (op) {
                 case ADD -> { for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i]; }
@@ -72,6 +86,15 @@ public final class Elementwise {
 
     /** {@code out[oo + i] = op(x[xo + i])}. */
     public static void unary(Unary op, float[] x, int xo, float[] out, int oo, int n) {
+        if (VectorSupport.ENABLED) {
+            ElementwiseVector.unary(op, x, xo, out, oo, n);
+        } else {
+            unaryScalar(op, x, xo, out, oo, n);
+        }
+    }
+
+    /** The scalar reference of {@link #unary}. */
+    public static void unaryScalar(Unary op, float[] x, int xo, float[] out, int oo, int n) {
         switch (op) {
             case NEG -> { for (int i = 0; i < n; i++) out[oo + i] = -x[xo + i]; }
             case EXP -> { for (int i = 0; i < n; i++) out[oo + i] = (float) Math.exp(x[xo + i]); }
@@ -94,22 +117,36 @@ public final class Elementwise {
     private static final double SQRT1_2 = 0.7071067811865476;
     private static final double SQRT_2_OVER_PI = 0.7978845608028654;
 
-    /** Exact GELU, {@code x * Φ(x) = 0.5 x (1 + erf(x / √2))} ({@code F.gelu(approximate='none')}). */
+    /** Exact GELU, {@code x Φ(x)} ({@code F.gelu(approximate='none')}), with Φ from {@link #normalCdf}. */
     public static float gelu(float x) {
-        return (float) (0.5 * x * (1.0 + erf(x * SQRT1_2)));
+        return (float) (x * normalCdf(x));
     }
 
     /** d/dx of exact GELU: {@code Φ(x) + x φ(x)}. */
     public static float geluGrad(float x) {
-        double cdf = 0.5 * (1.0 + erf(x * SQRT1_2));
         double pdf = Math.exp(-0.5 * x * (double) x) * 0.3989422804014327;
-        return (float) (cdf + x * pdf);
+        return (float) (normalCdf(x) + x * pdf);
     }
 
-    /** GELU with the tanh approximation ({@code F.gelu(approximate='tanh')}). */
+    /**
+     * The standard normal CDF Φ(x) = ½ (1 + erf(x/√2)) in double. Below x/√2 = -2.5 it is ½ erfc(|x|/√2)
+     * from erfc's continued fraction, because 1 + erf(z) cancels there (it loses all digits past z = -6,
+     * where GELU's true value is still a representable float).
+     */
+    static double normalCdf(double x) {
+        double z = x * SQRT1_2;
+        if (z < -2.5) return 0.5 * erfcContinuedFraction(-z);
+        return 0.5 * (1.0 + erfDouble(z));
+    }
+
+    /**
+     * GELU with the tanh approximation ({@code F.gelu(approximate='tanh')}): {@code ½ x (1 + tanh(u))} with
+     * {@code u = √(2/π) (x + 0.044715 x³)}, evaluated as the identical {@code x / (1 + e^(-2u))}, which does
+     * not cancel for negative x (1 + tanh(u) loses every digit in double once u < -19).
+     */
     public static float geluTanh(float x) {
-        double inner = SQRT_2_OVER_PI * (x + 0.044715 * x * (double) x * x);
-        return (float) (0.5 * x * (1.0 + Math.tanh(inner)));
+        double u = SQRT_2_OVER_PI * (x + 0.044715 * x * (double) x * x);
+        return (float) (x / (1.0 + Math.exp(-2 * u)));
     }
 
     /** d/dx of the tanh-approximated GELU. */
@@ -140,11 +177,16 @@ public final class Elementwise {
      * |x| >= 4: ±1 (erfc(4) = 1.5e-8 is below float32's half-ulp of 1).
      */
     public static float erf(double x) {
+        return (float) erfDouble(x);
+    }
+
+    /** {@link #erf} before the rounding to float. */
+    private static double erfDouble(double x) {
         double ax = Math.abs(x);
-        if (ax < 2.5) return (float) erfSeries(x);
-        if (x != x) return Float.NaN;        // NaN fails every comparison above: it must not become ±1
+        if (ax < 2.5) return erfSeries(x);
+        if (x != x) return Double.NaN;       // NaN fails every comparison above: it must not become ±1
         double r = ax < 4.0 ? 1.0 - erfcContinuedFraction(ax) : 1.0;
-        return (float) (x < 0 ? -r : r);
+        return x < 0 ? -r : r;
     }
 
     /** erf by its Maclaurin series, for |x| < 2.5 (see {@link #erf}). */
@@ -171,7 +213,7 @@ public final class Elementwise {
 
     /**
      * erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...)))), evaluated bottom-up; 60 levels
-     * give double precision for x >= 2.5.
+     * give double precision for x >= 2.5 (and it only gets faster as x grows).
      */
     private static double erfcContinuedFraction(double x) {
         double f = x;

@@ -1,5 +1,6 @@
 package org.attn4j.kernels;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   for pc over k in KC                  pack B into NR-wide panels, zero-padded
  *     for ic over m in MC rows           A block  [MC x KC]  lives in L2
  *       pack A into MR-tall panels, zero-padded
- *       for jr over the B panels         one B panel [KC x NR] stays in L1 ...
+ *       for jr over the B panels         one B panel [KC x NR] is reused from L1/L2 ...
  *         for ir over the A panels       ... while the A panels stream past it
  *           micro-kernel: an MR x NR tile of C held in registers, K steps of rank-1 updates
  * </pre>
@@ -29,10 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
  *
- * <p>Threads: C is cut into one contiguous strip per thread (rows when A has enough MR panels, otherwise
- * columns); each strip runs the sequential blocked loop with its own packing buffers (thread-local,
- * reused across calls). Re-packing the shared operand per strip costs {@code k*n} copies against
- * {@code 2*m*n*k/threads} flops, negligible at the sizes where threading is used.
+ * <p>Threads: each B block is packed once into a buffer all threads share, then C is cut into tasks
+ * (rows when A has enough MR panels, each thread packing its own A blocks; B panels otherwise) that the
+ * pool threads take in turn. Every element of C is computed by the same operations in the same order
+ * whatever the thread count, so results do not depend on it. Packing buffers are thread-local and
+ * reused across calls.
  *
  * <p>Only load this class when {@link VectorSupport#ENABLED} is true.
  */
@@ -45,10 +47,14 @@ final class GemmVector {
     static final int NR = 3 * L;
     /** Height of the micro-tile: 4 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
     static final int MR = L >= 16 ? 4 : 3;
-    /** Depth of one packed block; the B panel (KC x NR floats) is meant to stay in L1. */
-    static final int KC = 256;
-    /** Rows of A packed at once, in MR panels; MC x KC floats is meant to stay in L2. */
-    static final int MC_PANELS = 64;
+    /**
+     * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
+     * beat 256 (B panel in L1) and 512 by 5-10%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
+     * the A block (MC x KC) then share L2.
+     */
+    static final int KC = 1024;
+    /** Rows of A packed at once, in MR panels: MC x KC floats (384 KiB for a 3-row tile) stay in L2. */
+    static final int MC_PANELS = 32;
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * 128;
     /** A thread's strip should hold at least this many flops, or the fork costs more than it saves. */
@@ -102,25 +108,8 @@ final class GemmVector {
             }
             return;
         }
-        int mPanels = ceilDiv(m, mr), nPanels = ceilDiv(n, NR);
-        int threads = parallel ? Parallel.threads() : 1;
-        if (threads == 1 || 2L * m * n * k < 2 * MIN_FLOPS_PER_TASK) {
-            blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr);
-        } else if (mPanels >= nPanels || mPanels >= 4 * threads) {
-            // One strip of rows per thread: each packs all of B for itself.
-            Parallel.forRange(mPanels, grain(2L * mr * n * k), (p0, p1) -> {
-                int i0 = p0 * mr, i1 = Math.min(m, p1 * mr);
-                blocked(transA, transB, i1 - i0, n, k, alpha, a, aOff + i0 * (transA ? 1 : lda), lda,
-                        b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc, mr);
-            });
-        } else {
-            // One strip of columns per thread: each packs all of A for itself.
-            Parallel.forRange(nPanels, grain(2L * NR * m * k), (p0, p1) -> {
-                int j0 = p0 * NR, j1 = Math.min(n, p1 * NR);
-                blocked(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda,
-                        b, bOff + j0 * (transB ? ldb : 1), ldb, beta, c, cOff + j0, ldc, mr);
-            });
-        }
+        int threads = parallel && 2L * m * n * k >= 2 * MIN_FLOPS_PER_TASK ? Parallel.threads() : 1;
+        blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr, threads);
     }
 
     private static int grain(long flopsPerItem) {
@@ -131,44 +120,91 @@ final class GemmVector {
         return (x + y - 1) / y;
     }
 
-    /** The sequential Goto loop nest (see the class comment) over the whole of C. */
+    /**
+     * The Goto loop nest (see the class comment). With several threads, each packed B block is packed
+     * once and shared; C is then cut into tasks, of rows when A has enough tile rows (each thread packs
+     * its own A blocks) and of B panels otherwise (each thread packs all of A's block, small then).
+     */
     private static void blocked(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] c, int cOff, int ldc, int mr) {
-        Buffers buf = BUFFERS.get();
-        int mcMax = mr * MC_PANELS;
-        int kcMax = Math.min(k, KC);
-        float[] bp = buf.b(kcMax * Math.min(ceilDiv(n, NR) * NR, NC));
-        float[] ap = buf.a(kcMax * Math.min(ceilDiv(m, mr) * mr, mcMax));
-        float[] tile = buf.tile;
+                                float beta, float[] c, int cOff, int ldc, int mr, int threads) {
+        // The calling thread owns the shared packed B for the whole call; workers only read it.
+        // K in equal blocks of at most KC (1500 -> 2 x 750, not 1024 + 476).
+        int kcStep = ceilDiv(k, ceilDiv(k, KC));
+        float[] bp = BUFFERS.get().b(kcStep * Math.min(ceilDiv(n, NR) * NR, NC));
+        int mPanels = ceilDiv(m, mr);
         for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
+            int nc = Math.min(NC, n - jc), ncPanels = ceilDiv(nc, NR);
+            boolean byRows = mPanels >= ncPanels || mPanels >= 4 * threads;
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc), jc0 = jc, pc0 = pc;
                 // Later K blocks add onto what the first one wrote.
                 float betaK = pc == 0 ? beta : 1f;
-                packB(transB, b, bOff, ldb, pc, kc, jc, nc, bp);
-                for (int ic = 0; ic < m; ic += mcMax) {
-                    int mc = Math.min(mcMax, m - ic);
-                    packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        int nr = Math.min(NR, nc - jr);
-                        int bo = jr * kc;
-                        for (int ir = 0; ir < mc; ir += mr) {
-                            int rows = Math.min(mr, mc - ir);
-                            int ao = ir * kc;
-                            int co = cOff + (ic + ir) * ldc + jc + jr;
-                            if (rows == mr && nr == NR) {
-                                kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
-                            } else {
-                                kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
-                                for (int i = 0; i < rows; i++) {
-                                    int ci = co + i * ldc, ti = i * NR;
-                                    for (int j = 0; j < nr; j++) {
-                                        c[ci + j] = betaK == 0f ? alpha * tile[ti + j]
-                                                : alpha * tile[ti + j] + betaK * c[ci + j];
-                                    }
-                                }
+                if (threads == 1) {
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, ncPanels, bp);
+                    macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, 0, ncPanels, pc, kc, jc, nc, bp);
+                    continue;
+                }
+                Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
+                        packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
+                if (byRows) {
+                    runTasks(threads, mPanels, MC_PANELS, (r0, r1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, r0 * mr, Math.min(m, r1 * mr),
+                                    0, ncPanels, pc0, kc, jc0, nc, bp));
+                } else {
+                    runTasks(threads, ncPanels, ceilDiv(ncPanels, 4 * threads), (q0, q1) ->
+                            macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, q0, q1, pc0, kc, jc0, nc, bp));
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, units)} cut into equal tasks of at most {@code maxPerTask} units,
+     * their number a multiple of {@code threads}; each pool thread takes the next task when it finishes
+     * one. On a quiet machine that is the even static split; on a shared one a thread that another
+     * process slows down simply takes fewer tasks instead of holding everyone up.
+     */
+    private static void runTasks(int threads, int units, int maxPerTask, Parallel.RangeBody body) {
+        int per = ceilDiv(units, ceilDiv(ceilDiv(units, maxPerTask), threads) * threads);
+        int tasks = ceilDiv(units, per);
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(threads, tasks), 1, (t0, t1) -> {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) body.run(t * per, Math.min(units, (t + 1) * per));
+        });
+    }
+
+    /**
+     * Rows {@code [i0, i1)} of C times B panels {@code [q0, q1)} of the packed block {@code bp}
+     * (columns {@code jc ...} of C, depth {@code pc ... pc+kc}): packs A block by block into this thread's
+     * buffer and runs the micro-kernel over every tile.
+     */
+    private static void macro(boolean transA, float[] a, int aOff, int lda, float alpha, float betaK,
+                              float[] c, int cOff, int ldc, int mr, int i0, int i1, int q0, int q1,
+                              int pc, int kc, int jc, int nc, float[] bp) {
+        Buffers buf = BUFFERS.get();
+        int mcMax = mr * MC_PANELS;
+        float[] ap = buf.a(kc * Math.min(ceilDiv(i1 - i0, mr) * mr, mcMax));
+        float[] tile = buf.tile;
+        for (int ic = i0; ic < i1; ic += mcMax) {
+            int mc = Math.min(mcMax, i1 - ic);
+            packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
+            for (int q = q0; q < q1; q++) {
+                int jr = q * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bo = jr * kc;
+                for (int ir = 0; ir < mc; ir += mr) {
+                    int rows = Math.min(mr, mc - ir);
+                    int ao = ir * kc;
+                    int co = cOff + (ic + ir) * ldc + jc + jr;
+                    if (rows == mr && nr == NR) {
+                        kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
+                    } else {
+                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
+                        for (int i = 0; i < rows; i++) {
+                            int ci = co + i * ldc, ti = i * NR;
+                            for (int j = 0; j < nr; j++) {
+                                c[ci + j] = betaK == 0f ? alpha * tile[ti + j] : alpha * tile[ti + j] + betaK * c[ci + j];
                             }
                         }
                     }
@@ -178,11 +214,12 @@ final class GemmVector {
     }
 
     /**
-     * Packs {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q holds columns
-     * {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
+     * Packs panels {@code [q0, q1)} of {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q
+     * holds columns {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
      */
-    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
-        for (int jr = 0; jr < nc; jr += NR) {
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
+                              int q0, int q1, float[] bp) {
+        for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int dst = jr * kc;
             if (!transB) {

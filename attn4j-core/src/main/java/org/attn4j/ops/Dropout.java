@@ -40,21 +40,11 @@ public final class Dropout {
         int[] shape = x.shape();
         float[] xd = x.contiguousData();
         int n = xd.length;
-        if (p == 1f) {
-            float[] out = new float[n];
-            for (int i = 0; i < n; i++) out[i] = xd[i] * 0f;
-            return Tensor.result(out, shape, "dropout", gr -> {
-                float[] gd = gr.contiguousData();
-                float[] gx = new float[gd.length];
-                for (int i = 0; i < gx.length; i++) gx[i] = gd[i] * 0f;
-                return new Tensor[] {Tensor.of(gx, shape)};
-            }, x);
-        }
         if (g == null) g = Generator.defaultGenerator();
         // PyTorch: noise.bernoulli_(1 - p); noise.div_(1 - p); x * noise — the scale is 1 / (1 - p) in float.
-        float keep = (float) (1.0 - p);
-        float scale = 1f / keep;
-        boolean[] mask = mask(n, 1.0 - p, g.nextLong());
+        // p = 1 multiplies everything by 0 and draws nothing (ATen's _dropout_impl does the same).
+        float scale = 1f / (float) (1.0 - p);
+        boolean[] mask = p == 1f ? new boolean[n] : mask(n, 1.0 - p, g.nextLong());
         float[] out = new float[n];
         for (int i = 0; i < n; i++) out[i] = xd[i] * (mask[i] ? scale : 0f);
         return Tensor.result(out, shape, "dropout", gr -> {

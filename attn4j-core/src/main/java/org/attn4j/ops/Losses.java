@@ -16,8 +16,8 @@ import org.attn4j.tensor.Tensor;
  * the sum by the number of predictions — except for class-index targets with class weights, where, as in
  * PyTorch, it divides by the sum of the weights of the (non-ignored) targets. A mean over nothing is NaN.
  *
- * <p>Class weights and pos_weight receive no gradient, as in PyTorch: if one requires grad, backward fails
- * with the same complaint PyTorch gives ("the derivative for 'weight' is not implemented").
+ * <p>Class weights and pos_weight receive no gradient, as in PyTorch, whose autograd has no formula for
+ * them: if one requires grad, backward fails with an error naming it rather than leaving its grad empty.
  */
 public final class Losses {
     private Losses() {}
@@ -131,7 +131,7 @@ public final class Losses {
 
     private static void refuseGrad(String op, String name, Tensor t) {
         if (t != null && t.requiresGrad()) {
-            throw new IllegalStateException(op + ": the derivative for '" + name + "' is not implemented (as in PyTorch);"
+            throw new IllegalStateException(op + ": '" + name + "' has no gradient (PyTorch defines none either);"
                     + " pass a tensor that does not require grad (shape " + Shape.str(t.shape()) + ")");
         }
     }

@@ -134,10 +134,8 @@ public final class Normalization {
         float[] mean = new float[channels], invstd = new float[channels];
         float[] newMean = runningMean == null ? null : new float[channels];
         float[] newVar = runningVar == null ? null : new float[channels];
-        float[] rm = training || runningMean == null ? null : runningMean.contiguousData();
-        float[] rv = training || runningVar == null ? null : runningVar.contiguousData();
-        float[] rmOld = training && runningMean != null ? runningMean.contiguousData() : null;
-        float[] rvOld = training && runningVar != null ? runningVar.contiguousData() : null;
+        float[] rm = runningMean == null ? null : runningMean.contiguousData();
+        float[] rv = runningVar == null ? null : runningVar.contiguousData();
         double mom = momentum;
         float[] y = new float[x.numel()];
 
@@ -162,8 +160,8 @@ public final class Normalization {
                     }
                     m = (float) mu;
                     is = (float) (1.0 / Math.sqrt(ss / count + eps));
-                    if (newMean != null) newMean[c] = (float) (mom * mu + (1 - mom) * rmOld[c]);
-                    if (newVar != null) newVar[c] = (float) (mom * (ss / (count - 1)) + (1 - mom) * rvOld[c]);
+                    if (newMean != null) newMean[c] = (float) (mom * mu + (1 - mom) * rm[c]);
+                    if (newVar != null) newVar[c] = (float) (mom * (ss / (count - 1)) + (1 - mom) * rv[c]);
                 } else {
                     m = rm[c];
                     is = (float) (1.0 / Math.sqrt(rv[c] + (double) eps));

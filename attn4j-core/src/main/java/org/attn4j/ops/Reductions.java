@@ -7,7 +7,8 @@ import org.attn4j.tensor.Tensor;
 
 /**
  * Reductions over dimensions with {@code keepDim}: sum, mean, var, amax, amin, max/min with indices,
- * argmax, argmin. {@code dims == null} reduces over every dimension.
+ * argmax, argmin. {@code dims == null} or an empty array reduces over every dimension (as an empty dim
+ * list does in libtorch).
  *
  * <p>Each reduction lays the input out as {@code [outer, inner]} rows — the kept dims first, the reduced
  * dims last, by a permuted view made contiguous (a no-op in the common case of reducing trailing dims of a
@@ -22,7 +23,8 @@ public final class Reductions {
     private static Plan plan(String op, Tensor x, int[] dims) {
         int r = x.dim();
         boolean[] reduce = new boolean[r];
-        if (dims == null) {
+        // An empty dim list reduces every dim, as libtorch does for sum(x, dim=[]) (checked in ReductionsTest).
+        if (dims == null || dims.length == 0) {
             java.util.Arrays.fill(reduce, true);
         } else {
             for (int d : dims) {

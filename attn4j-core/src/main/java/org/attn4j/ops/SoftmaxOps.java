@@ -1,13 +1,14 @@
 package org.attn4j.ops;
 
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.Softmax;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
 /**
- * {@code softmax} and {@code log_softmax} along one dim, computed stably (the row max is subtracted
- * before exponentiating). Rows of the softmax dim are made contiguous once; the common {@code dim=-1}
- * on a contiguous tensor needs no copy.
+ * {@code softmax} and {@code log_softmax} along one dim, each row by the {@link Softmax} kernel (stable:
+ * the row max is subtracted before exponentiating). Rows of the softmax dim are made contiguous once; the
+ * common {@code dim=-1} on a contiguous tensor needs no copy.
  */
 public final class SoftmaxOps {
     private SoftmaxOps() {}
@@ -44,25 +45,7 @@ public final class SoftmaxOps {
         int base = moved.offset();
         float[] out = new float[moved.numel()];
         Parallel.forRange(rows, Math.max(1, 4096 / Math.max(n, 1)), (from, to) -> {
-            for (int row = from; row < to; row++) {
-                int s = base + row * n, o = row * n;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < n; i++) max = Math.max(max, in[s + i]);
-                // A row of -inf (fully masked) gives NaN, as PyTorch's softmax does.
-                double sum = 0;
-                for (int i = 0; i < n; i++) {
-                    float e = (float) Math.exp(in[s + i] - max);
-                    out[o + i] = e;
-                    sum += e;
-                }
-                if (log) {
-                    float lse = (float) Math.log(sum);
-                    for (int i = 0; i < n; i++) out[o + i] = in[s + i] - max - lse;
-                } else {
-                    float inv = (float) (1.0 / sum);
-                    for (int i = 0; i < n; i++) out[o + i] *= inv;
-                }
-            }
+            for (int row = from; row < to; row++) Softmax.row(in, base + row * n, out, row * n, n, log);
         });
         Tensor y = Tensor.of(out, moved.shape());
         if (!last) y = y.transpose(d, r - 1).contiguous();

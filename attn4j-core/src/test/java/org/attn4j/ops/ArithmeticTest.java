@@ -76,6 +76,15 @@ class ArithmeticTest {
     }
 
     @Test
+    void divisionByAScalarIsATrueDivision() {
+        // x / 3 and x * (1/3) differ in the last bit for many x; torch.div divides, so the results are
+        // bit-equal (tolerance 0) only for a true division.
+        Tensor x = Tensor.randn(new Generator(5), 1000).requiresGrad(true);
+        Torch.check("div scalar", List.of(x), t -> t.get(0).div(3f), t -> t.get(0).div(3f), 0, 0, 15);
+        Torch.check("div scalar 0.1", List.of(x), t -> t.get(0).div(0.1f), t -> t.get(0).div(0.1f), 0, 0, 16);
+    }
+
+    @Test
     void nonContiguousOperandsAreReadInPlace() {
         Generator g = new Generator(4);
         Tensor a = Tensor.randn(g, 5, 6).requiresGrad(true);

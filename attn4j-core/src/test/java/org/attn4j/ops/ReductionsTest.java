@@ -206,6 +206,16 @@ class ReductionsTest {
     }
 
     @Test
+    void anEmptyDimListReducesEveryDimAsInLibtorch() {
+        Tensor x = Tensor.randn(new Generator(27), 2, 3, 4).requiresGrad(true);
+        Torch.check("sum dims []", List.of(x), t -> Reductions.sum(t.get(0), new int[0], false),
+                t -> t.get(0).sum(new int[0], false), 5e-7 * Math.sqrt(24), 1e-6, 1);
+        Torch.check("sum dims [] keepdim", List.of(x), t -> Reductions.sum(t.get(0), new int[0], true),
+                t -> t.get(0).sum(new int[0], true), 5e-7 * Math.sqrt(24), 1e-6, 2);
+        assertArrayEquals(new int[] {1, 1, 1}, Reductions.amax(x.detach(), new int[0], true).shape());
+    }
+
+    @Test
     void zeroDimensionalTensorsReduceOverDimZero() {
         Tensor s = Tensor.scalar(-1.5f).requiresGrad(true);
         Torch.check("0-d sum dim 0", List.of(s), t -> t.get(0).sum(0, false), t -> t.get(0).sum(new int[] {0}, false), 0, 0, 1);

@@ -1,0 +1,41 @@
+package org.attn4j.bench;
+
+import java.util.Arrays;
+
+/**
+ * Entry point of the bench jar ({@code ./bench.sh NAME [options]}): picks one benchmark by name.
+ *
+ * <p>Every benchmark compares attn4j with libtorch through DJL, which must never reach the network:
+ * this class turns on DJL's offline mode before any DJL class is loaded, and the benchmarks refuse to
+ * start unless the environment also has {@code DJL_OFFLINE=true} (see {@code bench.sh}).
+ */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        System.setProperty("ai.djl.offline", "true");
+        if (args.length == 0) {
+            usage();
+            System.exit(2);
+        }
+        if (!"true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) {
+            System.err.println("bench: refusing to start libtorch without DJL_OFFLINE=true in the environment "
+                    + "(DJL would otherwise contact hosts on start-up); run through bench.sh");
+            System.exit(2);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        switch (args[0]) {
+            case "gemm" -> GemmBench.run(rest);
+            default -> {
+                System.err.println("unknown benchmark '" + args[0] + "'");
+                usage();
+                System.exit(2);
+            }
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: bench.sh NAME [options]");
+        System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
+    }
+}

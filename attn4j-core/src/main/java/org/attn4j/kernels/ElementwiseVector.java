@@ -1,0 +1,334 @@
+package org.attn4j.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.attn4j.kernels.Elementwise.Binary;
+import org.attn4j.kernels.Elementwise.Unary;
+
+/**
+ * Vector API versions of {@link Elementwise}'s loops, over {@link FloatVector#SPECIES_PREFERRED} with the
+ * scalar reference finishing the tail. Loaded only when {@link VectorSupport#ENABLED} (through
+ * {@link Elementwise#unary} and {@link Elementwise#binary}).
+ *
+ * <p>exp, log and tanh are the Vector API's lanewise {@code EXP}, {@code LOG} and {@code TANH} (SVML
+ * intrinsics on x86). erf has no lanewise operator, so it is evaluated here from two fitted approximations
+ * (see {@link #erfSmall} and {@link #erfcLarge}), within 2 ulps of the correctly rounded value; GELU uses
+ * erfc directly for negative inputs, so unlike {@code 1 + erf} it keeps its relative accuracy in the tail.
+ * ElementwiseVectorTest holds every op to {@link Elementwise#unaryScalar} and {@link Elementwise#binaryScalar}.
+ */
+final class ElementwiseVector {
+    private ElementwiseVector() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private static FloatVector load(float[] a, int i) {
+        return FloatVector.fromArray(S, a, i);
+    }
+
+    private static FloatVector c(float v) {
+        return FloatVector.broadcast(S, v);
+    }
+
+    // Each loop lives in its own small method: C2 must inline every Vector API call of a loop for it to
+    // become SIMD code, and one method holding all the loops exceeds its inlining budget (measured: the
+    // loops then ran 10-40x slower, boxing vectors). Each returns the index where its scalar tail starts.
+
+    /** {@code out[oo + i] = op(x[xo + i])} for {@code i < n}. */
+    static void unary(Unary op, float[] x, int xo, float[] out, int oo, int n) {
+        int i = switch (op) {
+            case NEG -> neg(x, xo, out, oo, n);
+            case EXP -> exp(x, xo, out, oo, n);
+            case LOG -> log(x, xo, out, oo, n);
+            case SQRT -> sqrt(x, xo, out, oo, n);
+            case ABS -> abs(x, xo, out, oo, n);
+            case RELU -> relu(x, xo, out, oo, n);
+            case SIGMOID -> sigmoid(x, xo, out, oo, n);
+            case TANH -> tanh(x, xo, out, oo, n);
+            case ERF -> erf(x, xo, out, oo, n);
+            case GELU -> gelu(x, xo, out, oo, n);
+            case GELU_TANH -> geluTanh(x, xo, out, oo, n);
+        };
+        if (i < n) Elementwise.unaryScalar(op, x, xo + i, out, oo + i, n - i);
+    }
+
+    private static int neg(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).neg().intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int exp(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int log(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).lanewise(VectorOperators.LOG).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int sqrt(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).sqrt().intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int abs(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).abs().intoArray(out, oo + i);
+        return i;
+    }
+
+    /** max(x, 0) as Math.max: NaN stays NaN, -0 becomes 0. */
+    private static int relu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).max(0f).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int sigmoid(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) sigmoid(load(x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int tanh(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).lanewise(VectorOperators.TANH).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int erf(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) erf(load(x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) gelu(load(x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int geluTanh(float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) geluTanh(load(x, xo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    /**
+     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]}: vectorized for strides (1, 1), (1, 0) and (0, 1)
+     * and every op but POW; other strides, POW and the tail go to {@link Elementwise#binaryScalar}.
+     */
+    static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
+        int i = 0;
+        if (n > 0 && op != Binary.POW) {
+            if (as == 1 && bs == 1) {
+                i = binaryVV(op, a, ao, b, bo, out, oo, n);
+            } else if (as == 1 && bs == 0) {
+                i = binaryVS(op, a, ao, b[bo], out, oo, n, false);
+            } else if (as == 0 && bs == 1) {
+                i = binaryVS(op, b, bo, a[ao], out, oo, n, true);
+            }
+        }
+        if (i < n) Elementwise.binaryScalar(op, a, ao + i * as, as, b, bo + i * bs, bs, out, oo + i, n - i);
+    }
+
+    private static int binaryVV(Binary op, float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        return switch (op) {
+            case ADD -> addVV(a, ao, b, bo, out, oo, n);
+            case SUB -> subVV(a, ao, b, bo, out, oo, n);
+            case MUL -> mulVV(a, ao, b, bo, out, oo, n);
+            case DIV -> divVV(a, ao, b, bo, out, oo, n);
+            case MAXIMUM -> maxVV(a, ao, b, bo, out, oo, n);
+            case MINIMUM -> minVV(a, ao, b, bo, out, oo, n);
+            case POW -> 0;
+        };
+    }
+
+    /** A vector against a scalar {@code s}; {@code scalarFirst} computes {@code s op v} instead of {@code v op s}. */
+    private static int binaryVS(Binary op, float[] v, int vo, float s, float[] out, int oo, int n, boolean scalarFirst) {
+        return switch (op) {
+            case ADD -> addVS(v, vo, s, out, oo, n);
+            case MUL -> mulVS(v, vo, s, out, oo, n);
+            case MAXIMUM -> maxVS(v, vo, s, out, oo, n);
+            case MINIMUM -> minVS(v, vo, s, out, oo, n);
+            case SUB -> scalarFirst ? rsubVS(v, vo, s, out, oo, n) : subVS(v, vo, s, out, oo, n);
+            case DIV -> scalarFirst ? rdivVS(v, vo, s, out, oo, n) : divVS(v, vo, s, out, oo, n);
+            case POW -> 0;
+        };
+    }
+
+    private static int addVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).add(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int subVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).sub(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int mulVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).mul(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int divVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).div(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    /** Math.max semantics lane by lane (NaN wins, 0 > -0), as torch.maximum. */
+    private static int maxVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).max(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int minVV(float[] a, int ao, float[] b, int bo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(a, ao + i).min(load(b, bo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int addVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).add(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int subVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).sub(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int rsubVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        FloatVector sv = c(s);
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) sv.sub(load(v, vo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int mulVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).mul(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int divVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).div(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int rdivVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        FloatVector sv = c(s);
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) sv.div(load(v, vo + i)).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int maxVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).max(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    private static int minVS(float[] v, int vo, float s, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) load(v, vo + i).min(s).intoArray(out, oo + i);
+        return i;
+    }
+
+    /** 1 / (1 + e^-x). */
+    static FloatVector sigmoid(FloatVector x) {
+        return c(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    // erf(x) = x (c0 + s R(s)) with s = x², for |x| < 1: R is a degree-5 least-squares fit of
+    // (erf(√s)/√s - c0)/s on s in [0, 1] in double (weighted for relative error), rounded to float; c0 is
+    // split into float hi + lo so the leading term carries no rounding of its own. Measured against
+    // Elementwise.erf: below 1.4 ulps (ElementwiseVectorTest).
+    private static final float C0_HI = 1.128379107e+00f, C0_LO = 5.915930990e-08f;
+    private static final float R0 = -3.761262596e-01f, R1 = 1.128358170e-01f, R2 = -2.685366571e-02f,
+            R3 = 5.188052543e-03f, R4 = -8.007789147e-04f, R5 = 7.845956861e-05f;
+
+    // erfc(a) = e^(-a²) Q(t) with t = 1 / (1 + a/2), for a >= 1: Q is a degree-8 least-squares fit of the
+    // scaled complementary error function erfcx(a) = e^(a²) erfc(a) in t on a in [1, ∞) (t in (0, 2/3]),
+    // the form of Abramowitz & Stegun 7.1.26 with more terms. Relative error below 4e-7 up to a = 9.
+    private static final float Q0 = 8.913627614e-10f, Q1 = 2.820944190e-01f, Q2 = 2.821169198e-01f,
+            Q3 = 2.463536710e-01f, Q4 = 1.813305616e-01f, Q5 = 5.487172678e-02f, Q6 = 9.098600596e-02f,
+            Q7 = -2.326389253e-01f, Q8 = 9.547758102e-02f;
+
+    /** Beyond this a, e^(-a²) underflows float (e^-110 = 1.6e-48): clamping keeps inf from making NaN. */
+    private static final float ERFC_CLAMP = 10.5f;
+
+    /** erf(x) for |x| < 1, given s = x². */
+    private static FloatVector erfSmall(FloatVector x, FloatVector s) {
+        FloatVector r = s.fma(c(R5), c(R4)).fma(s, c(R3)).fma(s, c(R2)).fma(s, c(R1)).fma(s, c(R0));
+        return x.fma(c(C0_HI), x.mul(s.fma(r, c(C0_LO))));
+    }
+
+    /**
+     * erfc(a) for 1 <= a <= ERFC_CLAMP, given a² as the exact sum hi + lo: e^(-(hi+lo)) = e^-hi (1 - lo) to
+     * within lo²/2, so the rounding of a² (up to 3e-6 absolute near a = 10) does not reach e^(-a²).
+     */
+    private static FloatVector erfcLarge(FloatVector a, FloatVector hi, FloatVector lo) {
+        FloatVector t = c(1f).div(a.fma(c(0.5f), c(1f)));
+        FloatVector q = t.fma(c(Q8), c(Q7)).fma(t, c(Q6)).fma(t, c(Q5)).fma(t, c(Q4)).fma(t, c(Q3))
+                .fma(t, c(Q2)).fma(t, c(Q1)).fma(t, c(Q0));
+        return hi.neg().lanewise(VectorOperators.EXP).mul(c(1f).sub(lo)).mul(q);
+    }
+
+    static FloatVector erf(FloatVector x) {
+        FloatVector a = x.abs();
+        FloatVector small = erfSmall(x, x.mul(x));
+        FloatVector ac = a.min(ERFC_CLAMP);
+        FloatVector hi = ac.mul(ac);
+        FloatVector large = c(1f).sub(erfcLarge(ac, hi, ac.fma(ac, hi.neg())));
+        large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
+        return small.blend(large, a.compare(VectorOperators.GE, 1f));
+    }
+
+    private static final float SQRT1_2 = 0.70710678f;
+
+    /**
+     * Exact GELU x Φ(x): Φ = ½ + ½ erf(z) for |z| < 1 (z = x/√2), else ½ erfc(|z|) for z < 0 and
+     * 1 - ½ erfc(z) for z > 0, with z² = x²/2 formed exactly from x (hi + lo, halved).
+     */
+    static FloatVector gelu(FloatVector x) {
+        FloatVector z = x.mul(SQRT1_2);
+        FloatVector a = z.abs();
+        FloatVector phiSmall = erfSmall(z, z.mul(z)).fma(c(0.5f), c(0.5f));
+        FloatVector xc = x.abs().min(ERFC_CLAMP * 1.41421356f);
+        FloatVector hi = xc.mul(xc);
+        FloatVector lo = xc.fma(xc, hi.neg());
+        FloatVector half = erfcLarge(a.min(ERFC_CLAMP), hi.mul(0.5f), lo.mul(0.5f)).mul(0.5f);
+        FloatVector phiLarge = half.blend(c(1f).sub(half), z.compare(VectorOperators.GT, 0f));
+        return x.mul(phiSmall.blend(phiLarge, a.compare(VectorOperators.GE, 1f)));
+    }
+
+    private static final float TWO_SQRT_2_OVER_PI = 1.5957691f;          // 2 √(2/π)
+    private static final float TWO_SQRT_2_OVER_PI_K = 1.5957691f * 0.044715f;
+
+    /** tanh-approximated GELU as x / (1 + e^(-2u)), 2u = 2√(2/π) x (1 + 0.044715 x²): no cancellation. */
+    static FloatVector geluTanh(FloatVector x) {
+        FloatVector twoU = x.mul(x.mul(x).fma(c(TWO_SQRT_2_OVER_PI_K), c(TWO_SQRT_2_OVER_PI)));
+        return x.div(twoU.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+}

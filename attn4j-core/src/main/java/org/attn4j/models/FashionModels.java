@@ -1,0 +1,61 @@
+package org.attn4j.models;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import org.attn4j.attention.CBAMBlock;
+import org.attn4j.attention.ECABlock;
+import org.attn4j.attention.SEBlock;
+import org.attn4j.nn.UnaryModule;
+import org.attn4j.tensor.Generator;
+
+/**
+ * The named models of the Fashion-MNIST job, each with the training recipe it was tuned with.
+ * {@code cnn} is the plain backbone; {@code cnn-se}, {@code cnn-cbam}, {@code cnn-eca} add an attention
+ * block per stage (ratios 16 / 8 as in the reference, CBAM's spatial kernel 7).
+ */
+public final class FashionModels {
+    private FashionModels() {}
+
+    public static final int CLASSES = 10;
+
+    /** Default hyper-parameters of a model (the CLI's defaults; every one can be overridden). */
+    public record Recipe(int epochs, String optimizer, double lr, double weightDecay, float labelSmoothing,
+                         int cropPadding, double clipNorm) {}
+
+    private record Entry(BiFunction<Integer, Generator, UnaryModule> factory, Recipe recipe) {}
+
+    private static final Recipe CNN_RECIPE = new Recipe(2, "adamw", 2e-3, 0.05, 0.1f, 2, 0);
+
+    private static final Map<String, Entry> MODELS = new java.util.LinkedHashMap<>();
+
+    static {
+        MODELS.put("cnn", new Entry((c, g) -> new FashionCnn(c, null, g), CNN_RECIPE));
+        MODELS.put("cnn-se", new Entry((c, g) -> new FashionCnn(c, ch -> new SEBlock(ch, 16, g), g), CNN_RECIPE));
+        MODELS.put("cnn-cbam", new Entry((c, g) -> new FashionCnn(c, ch -> new CBAMBlock(ch, 8, 7, g), g), CNN_RECIPE));
+        MODELS.put("cnn-eca", new Entry((c, g) -> new FashionCnn(c, ch -> new ECABlock(ch, 1, 2, g), g), CNN_RECIPE));
+        MODELS.put("bilstm-attn", new Entry((c, g) -> new BiLstmAttentionClassifier(28, 28, 64, c, g),
+                new Recipe(2, "adam", 2e-3, 0, 0f, 0, 1.0)));
+    }
+
+    public static List<String> names() {
+        return List.copyOf(MODELS.keySet());
+    }
+
+    /** A freshly initialised model for 10 classes. */
+    public static UnaryModule create(String name, Generator g) {
+        return entry(name).factory().apply(CLASSES, g);
+    }
+
+    public static Recipe recipe(String name) {
+        return entry(name).recipe();
+    }
+
+    private static Entry entry(String name) {
+        Entry e = MODELS.get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown model '" + name + "' (models: " + String.join(", ", MODELS.keySet()) + ")");
+        }
+        return e;
+    }
+}

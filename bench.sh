@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the bench module and runs one benchmark against libtorch (through DJL, offline).
+#   ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]
+# libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+JAVA=""
+if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && [ "$(java_major "$JAVA_HOME/bin/java")" -ge 25 ] 2>/dev/null; then
+  JAVA="$JAVA_HOME/bin/java"
+else
+  for j in /usr/lib/jvm/*25*/bin/java; do
+    if [ -x "$j" ]; then JAVA="$j"; break; fi
+  done
+fi
+if [ -z "$JAVA" ]; then
+  echo "bench.sh: no JDK 25 found (set JAVA_HOME to one, or install it under /usr/lib/jvm)" >&2
+  exit 1
+fi
+
+./mvnw -q -B -Pbench -pl attn4j-bench -am package -DskipTests
+
+export DJL_OFFLINE=true
+exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
+  -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
+  -jar attn4j-bench/target/attn4j-bench.jar "$@"
