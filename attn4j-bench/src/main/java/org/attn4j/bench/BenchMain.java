@@ -26,6 +26,8 @@ public final class BenchMain {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "gemm" -> GemmBench.run(rest);
+            case "vit" -> VitBench.run(rest);
+            case "train" -> TrainBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 usage();
@@ -37,5 +39,11 @@ public final class BenchMain {
     private static void usage() {
         System.err.println("usage: bench.sh NAME [options]");
         System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
+        System.err.println("  vit [--threads T] [--batches 1,8] [--reps R] [--depth D]");
+        System.err.println("                                                  ViT-B/16 forward vs the same network in libtorch ops");
+        System.err.println("  train [--models cnn-cbam,cnn] [--batch 128] [--parity 10] [--steps 10] [--warmup 3] [--lr 0.02]"
+                + " [--threads T] [--seed 1]");
+        System.err.println("        Fashion-MNIST CNN training: first losses vs libtorch (same weights, batches, SGD), then"
+                + " ms/step and the ratio");
     }
 }

@@ -35,7 +35,7 @@ class MainTest {
         assertEquals("attn4j: unknown command 'fly' (commands: train, eval, predict, inspect, attention-map, help)", r.err().trim());
         Run m = run("train", "--model", "resnet");
         assertEquals(2, m.status());
-        assertEquals("attn4j train: unknown model 'resnet' (models: cnn, cnn-se, cnn-cbam, cnn-eca, bilstm-attn)", m.err().trim());
+        assertEquals("attn4j train: unknown model 'resnet' (models: cnn, cnn-se, cnn-cbam, cnn-eca, vit, bilstm-attn)", m.err().trim());
         Run b = run("train", "--batch-size", "0");
         assertEquals(2, b.status());
         assertEquals("attn4j train: --batch-size must be at least 1, got 0", b.err().trim());

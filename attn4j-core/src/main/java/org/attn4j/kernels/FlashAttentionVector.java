@@ -1,0 +1,593 @@
+package org.attn4j.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernel of {@link FlashAttention}: the same algorithm as its scalar reference, tiled over blocks of
+ * {@code br} query rows and {@code bc} keys.
+ *
+ * <p>Layout: the score tile is kept transposed, {@code St[j][i]} ({@code bc x br}), so that query rows are
+ * vector lanes. The online softmax is then purely vertical — a block's running max, rescale factor, exponentials
+ * and row sums are lane-wise operations over the tile's rows, with no horizontal reductions — and
+ * {@code St = K_blk · Qᵀ_blk} reads K straight from its array (the rows broadcast) against a query block packed
+ * once, transposed and pre-multiplied by the scale, into {@code [e][br]}. Every product is the small
+ * register-tiled {@link #mm}: 4 rows x 2 vectors of accumulators (8 of AVX2's 16 registers), A read by
+ * broadcasts at any two strides (so {@code Pᵀ} and {@code dSᵀ} need no transposed copy), B rows as vectors.
+ *
+ * <p>Forward, per (item, query block) task: {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
+ * sum ℓ, {@code α = exp(m_old - m_new)}), dropout, {@code O = diag(α) O + P V}; then {@code O / ℓ} and
+ * {@code LSE = m + log ℓ}. Causal: key blocks past the block's last row are skipped, and the block on the
+ * diagonal is cut at that row.
+ *
+ * <p>Backward (FlashAttention-2's loop order: key blocks outside, query blocks inside): per (key block, query
+ * block) pair it recomputes {@code P = exp(S - LSE)} and {@code dPᵀ = V dOᵀ}, forms {@code dS = P ∘ (dP∘Z - D)}
+ * and accumulates {@code dV += (P∘Z)ᵀ dO}, {@code dK += dSᵀ Q} in the key block's tile and {@code dQ += dS K}.
+ * When there are at least {@link #ITEMS_FOR_ONE_PASS} tasks, each task owns whole items (all blocks of dQ, dK,
+ * dV, and the mask gradient of the items sharing a mask block) in one pass; with fewer items the work is split
+ * into a dK/dV pass over (item, key block) and a dQ pass over (item, query block), which recomputes P and dP
+ * (more flops, but both threads busy on a single long sequence). The choice depends only on the problem, and
+ * no sum is ever split across threads, so results do not depend on the thread count.
+ *
+ * <p>Only load this class when {@link VectorSupport#ENABLED} is true.
+ */
+final class FlashAttentionVector {
+    private FlashAttentionVector() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
+    private static final int VL = S.length();
+
+    /** Largest query block (rows, a multiple of the vector length) and key block. */
+    static final int BR_MAX = 64, BC_MAX = 64;
+    /** At least this many independent backward tasks (items or mask groups): one pass, whole items per task. */
+    static final int ITEMS_FOR_ONE_PASS = 8;
+
+    private static final int SET = 0, ADD = 1, SCALE = 2;
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
+    /** Block sizes of one problem: equal blocks (197 rows -> 4 x 50, padded to 56 lanes), not 64 + 64 + 64 + 5. */
+    static final class Geometry {
+        final int br, nQb, bc, nKb, ePad, evPad;
+
+        Geometry(AttentionProblem p, int brMax, int bcMax) {
+            nQb = FlashAttention.ceilDiv(p.l, brMax);
+            br = roundUp(FlashAttention.ceilDiv(p.l, nQb), VL);
+            nKb = FlashAttention.ceilDiv(p.s, bcMax);
+            bc = FlashAttention.ceilDiv(p.s, nKb);
+            ePad = roundUp(p.e, VL);
+            evPad = roundUp(p.ev, VL);
+        }
+    }
+
+    private static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    // ================================================================== forward
+
+    /** Per-thread forward scratch. */
+    private static final class Fwd {
+        final float[] qt, st, o, m, l, alpha;
+        final int[] keys;
+        final float[] vp;           // V with rows padded to evPad columns, when Ev is not a multiple of the lanes
+        int vItem = -1;
+
+        Fwd(AttentionProblem p, Geometry g) {
+            qt = new float[p.e * g.br];
+            st = new float[g.bc * g.br];
+            o = new float[g.br * g.evPad];
+            m = new float[g.br];
+            l = new float[g.br];
+            alpha = new float[g.br];
+            keys = new int[g.br];
+            vp = p.ev % VL != 0 ? new float[p.s * g.evPad] : null;
+        }
+    }
+
+    static void forward(AttentionProblem p, float[] out, float[] stats) {
+        forward(p, out, stats, BR_MAX, BC_MAX);
+    }
+
+    /** The forward with chosen block limits (multiples of the vector length), for tests and tuning. */
+    static void forward(AttentionProblem p, float[] out, float[] stats, int brMax, int bcMax) {
+        Geometry g = new Geometry(p, brMax, bcMax);
+        // Later query blocks first: under causal they are the costly ones.
+        FlashAttention.runTasks(p.batch * g.nQb, () -> new Fwd(p, g),
+                (t, w) -> forwardBlock(p, g, t / g.nQb, g.nQb - 1 - t % g.nQb, w, out, stats));
+    }
+
+    private static void forwardBlock(AttentionProblem p, Geometry g, int b, int qb, Fwd w, float[] out, float[] stats) {
+        int e = p.e, ev = p.ev, br = g.br, evPad = g.evPad;
+        int i0 = qb * br, ni = Math.min(br, p.l - i0);
+        packQt(p, b, i0, ni, br, w.qt, 0);
+        Arrays.fill(w.o, 0f);
+        Arrays.fill(w.m, NEG_INF);
+        Arrays.fill(w.l, 0f);
+        float[] vArr = p.v;
+        int vOff = p.vOffs[b], ldv = ev;
+        if (w.vp != null) {
+            if (w.vItem != b) {
+                padRows(p.v, p.vOffs[b], p.s, ev, w.vp, evPad);
+                w.vItem = b;
+            }
+            vArr = w.vp;
+            vOff = 0;
+            ldv = evPad;
+        }
+        boolean drop = p.dropout();
+        int threshold = drop ? AttentionDropout.threshold(p.dropoutP) : 0;
+        float keepScale = AttentionDropout.keepScale(p.dropoutP);
+        if (drop) for (int ii = 0; ii < br; ii++) w.keys[ii] = AttentionDropout.rowKey(p.dropoutSeed, b, i0 + ii);
+        int iLast = i0 + ni - 1;
+        int jEnd = p.skipsAboveDiagonal() ? Math.min(p.s, iLast + 1) : p.s;
+        int ko = p.kOffs[b];
+        for (int j0 = 0; j0 < jEnd; j0 += g.bc) {
+            int nj = Math.min(g.bc, jEnd - j0);
+            mm(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, br, w.st, 0, br, SET, null);
+            applyMask(p, b, i0, ni, j0, nj, w.st, br);
+            softmaxStep(nj, br, w.st, w.m, w.l, w.alpha);
+            if (drop) applyDropout(w.keys, 0, j0, nj, br, w.st, w.st, threshold, keepScale);
+            mm(br, evPad, nj, w.st, 0, 1, br, vArr, vOff + j0 * ldv, ldv, w.o, 0, evPad, SCALE, w.alpha);
+        }
+        int bound = S.loopBound(ev);
+        for (int ii = 0; ii < ni; ii++) {
+            float li = w.l[ii];
+            float inv = li > 0f ? 1f / li : 0f;
+            int oo = (b * p.l + i0 + ii) * ev, src = ii * evPad;
+            int c = 0;
+            for (; c < bound; c += VL) FloatVector.fromArray(S, w.o, src + c).mul(inv).intoArray(out, oo + c);
+            for (; c < ev; c++) out[oo + c] = w.o[src + c] * inv;
+            int r = b * p.l + i0 + ii;
+            stats[2 * r] = li > 0f ? w.m[ii] : NEG_INF;
+            stats[2 * r + 1] = li > 0f ? (float) Math.log(li) : NEG_INF;
+        }
+    }
+
+    /**
+     * One online-softmax step over the tile's {@code nj} rows (keys), lane-wise over the {@code br} query lanes:
+     * {@code m_new = max(m, max_j St[j])}, {@code α = exp(m - m_new)}, {@code St[j] = exp(St[j] - m_new)},
+     * {@code ℓ = α ℓ + Σ_j St[j]}. A lane that has seen only -inf uses 0 in place of m_new, so its
+     * exponentials are exp(-inf) = 0 rather than NaN.
+     */
+    private static void softmaxStep(int nj, int br, float[] st, float[] m, float[] l, float[] alpha) {
+        for (int c0 = 0; c0 < br; c0 += VL) {
+            FloatVector mx = FloatVector.broadcast(S, NEG_INF);
+            for (int j = 0, at = c0; j < nj; j++, at += br) mx = mx.max(FloatVector.fromArray(S, st, at));
+            FloatVector mOld = FloatVector.fromArray(S, m, c0);
+            FloatVector mNew = mOld.max(mx);
+            FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
+            FloatVector a = mOld.sub(mu).lanewise(VectorOperators.EXP);
+            FloatVector sum0 = FloatVector.zero(S), sum1 = sum0;
+            int j = 0, at = c0;
+            for (; j + 1 < nj; j += 2, at += 2 * br) {
+                FloatVector x0 = FloatVector.fromArray(S, st, at).sub(mu).lanewise(VectorOperators.EXP);
+                FloatVector x1 = FloatVector.fromArray(S, st, at + br).sub(mu).lanewise(VectorOperators.EXP);
+                x0.intoArray(st, at);
+                x1.intoArray(st, at + br);
+                sum0 = sum0.add(x0);
+                sum1 = sum1.add(x1);
+            }
+            if (j < nj) {
+                FloatVector x0 = FloatVector.fromArray(S, st, at).sub(mu).lanewise(VectorOperators.EXP);
+                x0.intoArray(st, at);
+                sum0 = sum0.add(x0);
+            }
+            FloatVector.fromArray(S, l, c0).mul(a).add(sum0.add(sum1)).intoArray(l, c0);
+            mNew.intoArray(m, c0);
+            a.intoArray(alpha, c0);
+        }
+    }
+
+    // ================================================================== backward
+
+    /** One item's packed operands for the backward, all O(L · d). */
+    private static final class BwdItem {
+        final float[] qt, dot;      // [nQb][e][br] scale·Q and [nQb][ev][br] dO, transposed per query block
+        final float[] d, mT, logT;  // [nQb·br] rowsum(dO∘O); row max (+inf for fully masked and padding rows) and log ℓ
+        final int[] keys;           // [nQb·br] dropout row keys
+        final float[] qp, dop, kp;  // rows padded to ePad / evPad columns when E / Ev are not multiples of the lanes
+        final float[] dqAcc;        // [nQb·br][ePad], one-pass tasks only
+        float[] qArr, doArr, kArr;
+        int qOff, doOff, kOff, ldq, lddo, ldk;
+
+        BwdItem(AttentionProblem p, Geometry g, boolean dq) {
+            int lPad = g.nQb * g.br;
+            qt = new float[lPad * p.e];
+            dot = new float[lPad * p.ev];
+            d = new float[lPad];
+            mT = new float[lPad];
+            logT = new float[lPad];
+            keys = new int[lPad];
+            qp = p.e % VL != 0 ? new float[p.l * g.ePad] : null;
+            kp = p.e % VL != 0 ? new float[p.s * g.ePad] : null;
+            dop = p.ev % VL != 0 ? new float[p.l * g.evPad] : null;
+            dqAcc = dq ? new float[lPad * g.ePad] : null;
+        }
+
+        void pack(AttentionProblem p, Geometry g, int b, float[] out, float[] stats, float[] dOut) {
+            int br = g.br, e = p.e, ev = p.ev;
+            for (int qb = 0; qb < g.nQb; qb++) {
+                int i0 = qb * br, ni = Math.min(br, p.l - i0);
+                packQt(p, b, i0, ni, br, qt, qb * e * br);
+                int base = qb * ev * br, src = (b * p.l + i0) * ev;
+                for (int ii = 0; ii < ni; ii++) {
+                    for (int c = 0; c < ev; c++) dot[base + c * br + ii] = dOut[src + ii * ev + c];
+                }
+                for (int c = 0; c < ev; c++) Arrays.fill(dot, base + c * br + ni, base + (c + 1) * br, 0f);
+            }
+            int lPad = g.nQb * br, bound = S.loopBound(ev);
+            for (int i = 0; i < lPad; i++) {
+                if (i >= p.l) {
+                    d[i] = 0f;
+                    mT[i] = Float.POSITIVE_INFINITY;
+                    logT[i] = 0f;
+                    continue;
+                }
+                int o = (b * p.l + i) * ev;
+                FloatVector acc = FloatVector.zero(S);
+                int c = 0;
+                for (; c < bound; c += VL) acc = FloatVector.fromArray(S, dOut, o + c).fma(FloatVector.fromArray(S, out, o + c), acc);
+                float di = acc.reduceLanes(VectorOperators.ADD);
+                for (; c < ev; c++) di += dOut[o + c] * out[o + c];
+                d[i] = di;
+                float mi = stats[2 * (b * p.l + i)];
+                mT[i] = mi == NEG_INF ? Float.POSITIVE_INFINITY : mi;    // exp(s - inf) = 0: no weights, no gradient
+                logT[i] = mi == NEG_INF ? 0f : stats[2 * (b * p.l + i) + 1];
+            }
+            if (p.dropout()) for (int i = 0; i < lPad; i++) keys[i] = AttentionDropout.rowKey(p.dropoutSeed, b, i);
+            if (qp != null) {
+                padRows(p.q, p.qOffs[b], p.l, e, qp, g.ePad);
+                padRows(p.k, p.kOffs[b], p.s, e, kp, g.ePad);
+                qArr = qp; qOff = 0; kArr = kp; kOff = 0; ldq = ldk = g.ePad;
+            } else {
+                qArr = p.q; qOff = p.qOffs[b]; kArr = p.k; kOff = p.kOffs[b]; ldq = ldk = e;
+            }
+            if (dop != null) {
+                padRows(dOut, b * p.l * ev, p.l, ev, dop, g.evPad);
+                doArr = dop; doOff = 0; lddo = g.evPad;
+            } else {
+                doArr = dOut; doOff = b * p.l * ev; lddo = ev;
+            }
+            if (dqAcc != null) Arrays.fill(dqAcc, 0f);
+        }
+    }
+
+    /** Per-thread backward tiles. */
+    private static final class Tiles {
+        final float[] st, dpt, pz, dkAcc, dvAcc, dqAcc;
+
+        Tiles(AttentionProblem p, Geometry g) {
+            st = new float[g.bc * g.br];
+            dpt = new float[g.bc * g.br];
+            pz = p.dropout() ? new float[g.bc * g.br] : null;
+            dkAcc = new float[g.bc * g.ePad];
+            dvAcc = new float[g.bc * g.evPad];
+            dqAcc = new float[g.br * g.ePad];
+        }
+    }
+
+    static void backward(AttentionProblem p, float[] out, float[] stats, float[] dOut,
+                         float[] dq, float[] dk, float[] dv, float[] dMask) {
+        backward(p, out, stats, dOut, dq, dk, dv, dMask, BR_MAX, BC_MAX);
+    }
+
+    /** The backward with chosen block limits (multiples of the vector length), for tests and tuning. */
+    static void backward(AttentionProblem p, float[] out, float[] stats, float[] dOut,
+                         float[] dq, float[] dk, float[] dv, float[] dMask, int brMax, int bcMax) {
+        Geometry g = new Geometry(p, brMax, bcMax);
+        if (dMask != null) Arrays.fill(dMask, 0f);
+        int[][] tasks = FlashAttention.taskItems(p, dMask != null);
+        if (dMask != null || tasks.length >= ITEMS_FOR_ONE_PASS) {
+            final class Scratch {
+                final BwdItem item = new BwdItem(p, g, true);
+                final Tiles tiles = new Tiles(p, g);
+            }
+            FlashAttention.runTasks(tasks.length, Scratch::new, (t, w) -> {
+                for (int b : tasks[t]) {
+                    w.item.pack(p, g, b, out, stats, dOut);
+                    for (int kb = 0; kb < g.nKb; kb++) keyBlock(p, g, b, kb, w.item, w.tiles, true, dk, dv, dMask);
+                    storeDq(p, g, b, 0, g.nQb * g.br, w.item.dqAcc, 0, dq);
+                }
+            });
+            return;
+        }
+        BwdItem[] items = new BwdItem[p.batch];
+        FlashAttention.runTasks(p.batch, () -> null, (b, unused) -> {
+            items[b] = new BwdItem(p, g, false);
+            items[b].pack(p, g, b, out, stats, dOut);
+        });
+        // dK, dV: one task per (item, key block). Then dQ: one task per (item, query block).
+        FlashAttention.runTasks(p.batch * g.nKb, () -> new Tiles(p, g),
+                (t, w) -> keyBlock(p, g, t / g.nKb, t % g.nKb, items[t / g.nKb], w, false, dk, dv, null));
+        FlashAttention.runTasks(p.batch * g.nQb, () -> new Tiles(p, g), (t, w) -> {
+            int b = t / g.nQb, qb = g.nQb - 1 - t % g.nQb;
+            Arrays.fill(w.dqAcc, 0f);
+            for (int kb = 0; kb < g.nKb; kb++) {
+                blockPair(p, g, b, qb, kb, items[b], w, false, true, w.dqAcc, -qb * g.br * g.ePad, null);
+            }
+            storeDq(p, g, b, qb * g.br, Math.min(p.l, (qb + 1) * g.br), w.dqAcc, -qb * g.br * g.ePad, dq);
+        });
+    }
+
+    /** dK and dV of key block kb of item b (and, with {@code withDq}, its share of dQ into the item's accumulator). */
+    private static void keyBlock(AttentionProblem p, Geometry g, int b, int kb, BwdItem it, Tiles w, boolean withDq,
+                                 float[] dk, float[] dv, float[] dMask) {
+        int j0 = kb * g.bc, nj = Math.min(g.bc, p.s - j0);
+        Arrays.fill(w.dkAcc, 0f);
+        Arrays.fill(w.dvAcc, 0f);
+        int qbStart = p.skipsAboveDiagonal() ? Math.min(g.nQb, j0 / g.br) : 0;
+        for (int qb = qbStart; qb < g.nQb; qb++) {
+            blockPair(p, g, b, qb, kb, it, w, true, withDq, it.dqAcc, 0, dMask);
+        }
+        int e = p.e, ev = p.ev;
+        for (int j = 0; j < nj; j++) {
+            int dko = (b * p.s + j0 + j) * e, dvo = (b * p.s + j0 + j) * ev;
+            for (int c = 0; c < e; c++) dk[dko + c] = w.dkAcc[j * g.ePad + c] * p.scale;
+            System.arraycopy(w.dvAcc, j * g.evPad, dv, dvo, ev);
+        }
+    }
+
+    /** Rows {@code [i0, i1)} of the item's dQ, from an accumulator whose row i is at {@code accOff + i·ePad}. */
+    private static void storeDq(AttentionProblem p, Geometry g, int b, int i0, int i1, float[] acc, int accOff, float[] dq) {
+        int e = p.e;
+        for (int i = i0; i < Math.min(i1, p.l); i++) {
+            int o = (b * p.l + i) * e, src = accOff + i * g.ePad;
+            for (int c = 0; c < e; c++) dq[o + c] = acc[src + c] * p.scale;
+        }
+    }
+
+    /**
+     * The (query block qb, key block kb) pair of item b: recomputes P and dP and accumulates dV, dK (into the
+     * tiles, when {@code kv}), dQ (into {@code dqAcc}, its row i at {@code dqOff + i·ePad}, when {@code q}) and
+     * the mask gradient (when {@code dMask} is not null). dK and dQ lack the factor {@code scale}, applied on store.
+     */
+    private static void blockPair(AttentionProblem p, Geometry g, int b, int qb, int kb, BwdItem it, Tiles w,
+                                  boolean kv, boolean q, float[] dqAcc, int dqOff, float[] dMask) {
+        int br = g.br, e = p.e, ev = p.ev;
+        int i0 = qb * br, ni = Math.min(br, p.l - i0);
+        int j0 = kb * g.bc, nj = Math.min(g.bc, p.s - j0);
+        if (p.skipsAboveDiagonal()) {
+            int iLast = i0 + ni - 1;
+            if (j0 > iLast) return;
+            nj = Math.min(nj, iLast - j0 + 1);
+        }
+        float[] st = w.st, dpt = w.dpt;
+        // P = exp((S - m) - log ℓ), transposed: rows are keys, lanes are query rows.
+        mm(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, br, st, 0, br, SET, null);
+        applyMask(p, b, i0, ni, j0, nj, st, br);
+        for (int c0 = 0; c0 < br; c0 += VL) {
+            FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
+            for (int j = 0, at = c0; j < nj; j++, at += br) {
+                FloatVector.fromArray(S, st, at).sub(mv).sub(lv).lanewise(VectorOperators.EXP).intoArray(st, at);
+            }
+        }
+        // dPᵀ = V dOᵀ.
+        mm(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, br, dpt, 0, br, SET, null);
+        float[] pz = st;
+        if (p.dropout()) {
+            int threshold = AttentionDropout.threshold(p.dropoutP);
+            float keepScale = AttentionDropout.keepScale(p.dropoutP);
+            pz = w.pz;
+            applyDropout(it.keys, i0, j0, nj, br, st, pz, threshold, keepScale);
+            applyDropout(it.keys, i0, j0, nj, br, dpt, dpt, threshold, keepScale);
+        }
+        // dS = P ∘ (dP∘Z - D), over dP's tile.
+        for (int c0 = 0; c0 < br; c0 += VL) {
+            FloatVector dv = FloatVector.fromArray(S, it.d, i0 + c0);
+            for (int j = 0, at = c0; j < nj; j++, at += br) {
+                FloatVector.fromArray(S, dpt, at).sub(dv).mul(FloatVector.fromArray(S, st, at)).intoArray(dpt, at);
+            }
+        }
+        if (p.replacesFinite()) clearReplaced(p, b, i0, ni, j0, nj, dpt, br);
+        if (kv) {
+            // dV += (P∘Z)ᵀ dO and dK += dSᵀ Q over the block's ni valid rows.
+            mm(nj, g.evPad, ni, pz, 0, br, 1, it.doArr, it.doOff + i0 * it.lddo, it.lddo, w.dvAcc, 0, g.evPad, ADD, null);
+            mm(nj, g.ePad, ni, dpt, 0, br, 1, it.qArr, it.qOff + i0 * it.ldq, it.ldq, w.dkAcc, 0, g.ePad, ADD, null);
+            if (dMask != null) {
+                int mo = p.maskOffs[b] + j0, rs = p.maskRowStride;
+                for (int ii = 0; ii < ni; ii++) {
+                    int mrow = mo + (i0 + ii) * rs;
+                    for (int j = 0; j < nj; j++) dMask[mrow + j] += dpt[j * br + ii];
+                }
+            }
+        }
+        if (q) {
+            // dQ += dS K.
+            mm(ni, g.ePad, nj, dpt, 0, 1, br, it.kArr, it.kOff + j0 * it.ldk, it.ldk, dqAcc, dqOff + i0 * g.ePad, g.ePad, ADD, null);
+        }
+    }
+
+    // ================================================================== shared pieces
+
+    /** {@code scale · q[b, i0 + ii, c]} into {@code qt[off + c·br + ii]}, lanes {@code ii >= ni} zero. */
+    private static void packQt(AttentionProblem p, int b, int i0, int ni, int br, float[] qt, int off) {
+        int e = p.e, qo = p.qOffs[b] + i0 * e;
+        float scale = p.scale;
+        for (int ii = 0; ii < ni; ii++) {
+            int src = qo + ii * e;
+            for (int c = 0; c < e; c++) qt[off + c * br + ii] = p.q[src + c] * scale;
+        }
+        if (ni < br) for (int c = 0; c < e; c++) Arrays.fill(qt, off + c * br + ni, off + (c + 1) * br, 0f);
+    }
+
+    /** {@code rows x cols} rows from {@code src[off]} into {@code dst} with rows {@code ld} apart, zero-padded. */
+    private static void padRows(float[] src, int off, int rows, int cols, float[] dst, int ld) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(src, off + r * cols, dst, r * ld, cols);
+            Arrays.fill(dst, r * ld + cols, (r + 1) * ld, 0f);
+        }
+    }
+
+    /**
+     * Causal or mask on the transposed score tile: row j (key {@code j0 + j}), lane ii (query {@code i0 + ii}).
+     * Padding lanes ({@code ii >= ni}) are left as they are; nothing reads them.
+     */
+    private static void applyMask(AttentionProblem p, int b, int i0, int ni, int j0, int nj, float[] st, int br) {
+        float mv = p.maskedValue;
+        if (p.causal) {
+            for (int j = 0; j < nj; j++) {
+                int upto = Math.min(ni, j0 + j - i0);                  // lanes with i < j are above the diagonal
+                if (upto > 0) Arrays.fill(st, j * br, j * br + upto, mv);
+            }
+            return;
+        }
+        if (p.maskKind == AttentionProblem.MaskKind.NONE) return;
+        int mo = p.maskOffs[b], rs = p.maskRowStride;
+        boolean add = p.maskKind == AttentionProblem.MaskKind.ADD;
+        if (rs == 0) {
+            // One value per key (key padding): the whole tile row.
+            for (int j = 0; j < nj; j++) {
+                float x = p.mask[mo + j0 + j];
+                if (add) {
+                    if (x == 0f) continue;
+                    FloatVector xv = FloatVector.broadcast(S, x);
+                    for (int c0 = j * br; c0 < (j + 1) * br; c0 += VL) FloatVector.fromArray(S, st, c0).add(xv).intoArray(st, c0);
+                } else if (x == 0f) {
+                    Arrays.fill(st, j * br, (j + 1) * br, mv);
+                }
+            }
+            return;
+        }
+        for (int ii = 0; ii < ni; ii++) {
+            int mrow = mo + (i0 + ii) * rs + j0;
+            if (add) {
+                for (int j = 0; j < nj; j++) st[j * br + ii] += p.mask[mrow + j];
+            } else {
+                for (int j = 0; j < nj; j++) if (p.mask[mrow + j] == 0f) st[j * br + ii] = mv;
+            }
+        }
+    }
+
+    /** Zeroes dS where the score was replaced by a finite masked value (no gradient flows to q and k there). */
+    private static void clearReplaced(AttentionProblem p, int b, int i0, int ni, int j0, int nj, float[] dst, int br) {
+        if (p.causal) {
+            for (int j = 0; j < nj; j++) {
+                int upto = Math.min(ni, j0 + j - i0);
+                if (upto > 0) Arrays.fill(dst, j * br, j * br + upto, 0f);
+            }
+            return;
+        }
+        int mo = p.maskOffs[b], rs = p.maskRowStride;
+        for (int ii = 0; ii < ni; ii++) {
+            int mrow = mo + (i0 + ii) * rs + j0;
+            for (int j = 0; j < nj; j++) if (p.mask[mrow + j] == 0f) dst[j * br + ii] = 0f;
+        }
+    }
+
+    /**
+     * {@code dst[j][lanes] = src[j][lanes] · Z(i0 + lane, j0 + j)}: the dropout factor 0 or {@code keepScale} of
+     * {@link AttentionDropout}, computed 32-bit lane-wise ({@code fmix32} vectorised) from the lanes' row keys.
+     */
+    private static void applyDropout(int[] keys, int i0, int j0, int nj, int br, float[] src, float[] dst,
+                                     int threshold, float keepScale) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int c0 = 0; c0 < br; c0 += VL) {
+            IntVector kv = IntVector.fromArray(IS, keys, i0 + c0);
+            for (int j = 0, at = c0; j < nj; j++, at += br) {
+                IntVector h = kv.add((j0 + j) * AttentionDropout.COLUMN_STEP);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
+                h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16));
+                VectorMask<Integer> keep = h.lanewise(VectorOperators.LSHR, 8).compare(VectorOperators.LT, threshold);
+                FloatVector z = zero.blend(keepScale, keep.cast(S));
+                FloatVector.fromArray(S, src, at).mul(z).intoArray(dst, at);
+            }
+        }
+    }
+
+    // ================================================================== the small matrix product
+
+    /**
+     * {@code C[rows, cols] = A·B} ({@link #SET}), {@code C += A·B} ({@link #ADD}) or
+     * {@code C = diag(rowScale)·C + A·B} ({@link #SCALE}), where {@code A(r, p) = a[aOff + r·ars + p·aps]} (read
+     * by broadcasts: any strides, so a transposed A costs nothing), {@code B(p, c) = b[bOff + p·ldb + c]} and
+     * {@code C(r, c) = c[cOff + r·ldc + c]}; {@code cols} must be a multiple of the vector length, rows and depth
+     * are free. Register tile: 4 rows x 2 vectors.
+     */
+    static void mm(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
+                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int mode, float[] rowScale) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int col = 0;
+            for (; col + 2 * VL <= cols; col += 2 * VL) {
+                k4x2(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r);
+            }
+            if (col < cols) k4x1(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r);
+        }
+        for (; r < rows; r++) {
+            for (int col = 0; col < cols; col += VL) {
+                k1x1(depth, a, aOff + r * ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, mode, rowScale, r);
+            }
+        }
+    }
+
+    private static void k4x2(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
+                             float[] c, int c0, int ldc, int mode, float[] rs, int r) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+        for (int p = 0; p < depth; p++) {
+            int bi = b0 + p * ldb, ai = p * aps;
+            FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector y = FloatVector.broadcast(S, a[a0 + ai]);
+            c00 = y.fma(x0, c00);
+            c01 = y.fma(x1, c01);
+            y = FloatVector.broadcast(S, a[a1 + ai]);
+            c10 = y.fma(x0, c10);
+            c11 = y.fma(x1, c11);
+            y = FloatVector.broadcast(S, a[a2 + ai]);
+            c20 = y.fma(x0, c20);
+            c21 = y.fma(x1, c21);
+            y = FloatVector.broadcast(S, a[a3 + ai]);
+            c30 = y.fma(x0, c30);
+            c31 = y.fma(x1, c31);
+        }
+        store(c00, c, c0, mode, rs, r);
+        store(c01, c, c0 + VL, mode, rs, r);
+        store(c10, c, c0 + ldc, mode, rs, r + 1);
+        store(c11, c, c0 + ldc + VL, mode, rs, r + 1);
+        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
+        store(c21, c, c0 + 2 * ldc + VL, mode, rs, r + 2);
+        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
+        store(c31, c, c0 + 3 * ldc + VL, mode, rs, r + 3);
+    }
+
+    private static void k4x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
+                             float[] c, int c0, int ldc, int mode, float[] rs, int r) {
+        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
+        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+        for (int p = 0; p < depth; p++) {
+            int ai = p * aps;
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * ldb);
+            c00 = FloatVector.broadcast(S, a[a0 + ai]).fma(x0, c00);
+            c10 = FloatVector.broadcast(S, a[a1 + ai]).fma(x0, c10);
+            c20 = FloatVector.broadcast(S, a[a2 + ai]).fma(x0, c20);
+            c30 = FloatVector.broadcast(S, a[a3 + ai]).fma(x0, c30);
+        }
+        store(c00, c, c0, mode, rs, r);
+        store(c10, c, c0 + ldc, mode, rs, r + 1);
+        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
+        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
+    }
+
+    private static void k1x1(int depth, float[] a, int a0, int aps, float[] b, int b0, int ldb,
+                             float[] c, int c0, int mode, float[] rs, int r) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0; p < depth; p++) {
+            acc = FloatVector.broadcast(S, a[a0 + p * aps]).fma(FloatVector.fromArray(S, b, b0 + p * ldb), acc);
+        }
+        store(acc, c, c0, mode, rs, r);
+    }
+
+    private static void store(FloatVector acc, float[] c, int at, int mode, float[] rs, int r) {
+        switch (mode) {
+            case SET -> acc.intoArray(c, at);
+            case ADD -> FloatVector.fromArray(S, c, at).add(acc).intoArray(c, at);
+            default -> FloatVector.fromArray(S, c, at).fma(FloatVector.broadcast(S, rs[r]), acc).intoArray(c, at);
+        }
+    }
+}
