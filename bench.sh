@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bench module and runs one benchmark against libtorch (through DJL, offline).
 #   ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]
+# Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"
