@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (q·kᵀ in attention) costs nothing beyond the packing copy every product pays anyway.
  *
  * <p>The micro-tile is {@code MR} rows by three vectors ({@code NR = 3 * lanes}) of accumulators. Measured
- * on AVX2 (Zen 3, 16 ymm registers): 3 x 3 runs at the core's FMA peak (~66 GFLOP/s), while 4 x 3, 6 x 2
- * and 3 x 4 made C2 spill an accumulator to the stack every K step and ran at half speed. With AVX-512
+ * on AVX2 (Zen 3, 16 ymm registers), micro-kernel alone on packed data: 3 x 3 runs at the core's FMA
+ * peak (~66 GFLOP/s), while the 12-accumulator tiles 4 x 3, 6 x 2 and 3 x 4 ran at about half of it
+ * (in 6 x 2's generated code C2 spills an accumulator to the stack every K step). With AVX-512
  * (32 zmm registers) the 4 x 3 tile is used, as measured on Zen 4 (shared/ANCHORS.md). Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
@@ -49,7 +50,7 @@ final class GemmVector {
     static final int MR = L >= 16 ? 4 : 3;
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
-     * beat 256 (B panel in L1) and 512 by 5-10%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
+     * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
      * the A block (MC x KC) then share L2.
      */
     static final int KC = 1024;
@@ -57,7 +58,7 @@ final class GemmVector {
     static final int MC_PANELS = 32;
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * 128;
-    /** A thread's strip should hold at least this many flops, or the fork costs more than it saves. */
+    /** A task should hold at least this many flops, or the fork costs more than it saves. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 20;
 
     /** Per-thread packing buffers, grown on demand and reused. */
