@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the bench module and runs one benchmark against libtorch (through DJL, offline).
 #   ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]
+#   ./bench.sh attention [--threads T] [--reps R] [--no-long]
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -26,6 +26,7 @@ public final class BenchMain {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "gemm" -> GemmBench.run(rest);
+            case "attention" -> AttentionBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 usage();
@@ -37,5 +38,7 @@ public final class BenchMain {
     private static void usage() {
         System.err.println("usage: bench.sh NAME [options]");
         System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
+        System.err.println("  attention [--threads T] [--reps R] [--no-long]   fused attention vs libtorch composed, forward and backward;");
+        System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
     }
 }
