@@ -4,6 +4,7 @@
 #   ./bench.sh vit [--threads T] [--batches 1,8] [--reps R] [--depth D]
 #   ./bench.sh train [--models cnn-cbam,cnn] [--steps 10] [--threads T]   (Fashion-MNIST CNN training vs libtorch)
 # Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
+#   ./bench.sh attention [--threads T] [--reps R] [--no-long]
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -28,6 +28,7 @@ public final class BenchMain {
             case "gemm" -> GemmBench.run(rest);
             case "vit" -> VitBench.run(rest);
             case "train" -> TrainBench.run(rest);
+            case "attention" -> AttentionBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 usage();
@@ -45,5 +46,7 @@ public final class BenchMain {
                 + " [--threads T] [--seed 1]");
         System.err.println("        Fashion-MNIST CNN training: first losses vs libtorch (same weights, batches, SGD), then"
                 + " ms/step and the ratio");
+        System.err.println("  attention [--threads T] [--reps R] [--no-long]   fused attention vs libtorch composed, forward and backward;");
+        System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
     }
 }

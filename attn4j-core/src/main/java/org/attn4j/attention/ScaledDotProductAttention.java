@@ -1,7 +1,7 @@
 package org.attn4j.attention;
 
 import java.util.Arrays;
-import org.attn4j.ops.Dropout;
+import org.attn4j.kernels.AttentionDropout;
 import org.attn4j.ops.SoftmaxOps;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Generator;
@@ -35,9 +35,20 @@ import org.attn4j.tensor.Tensor;
  * <p>Dropout on the weights, with probability {@code dropoutP}, only when {@code training} is set: PyTorch's
  * functional applies it whenever {@code dropout_p > 0}, and its modules pass {@code dropout_p if self.training
  * else 0}; here that choice is the explicit flag. The returned weights are the ones after dropout (what
- * multiplies v), as {@code F.multi_head_attention_forward} returns them.
+ * multiplies v), as {@code F.multi_head_attention_forward} returns them. The mask is
+ * {@link AttentionDropout}'s, a function of one {@code long} drawn from the generator and of the position
+ * (batch-head item, query, key): both paths below draw the same number and apply the same mask, so a model
+ * trains identically whether or not its weights are requested ({@link #dropoutKeepMask} materialises it).
  *
- * <p>This is the composed reference path: it materialises the {@code [..., L, S]} scores.
+ * <p>Two paths compute this:
+ * <ul>
+ * <li>the fused one ({@link FusedAttention} over {@link org.attn4j.kernels.FlashAttention}), one autograd op
+ *     with O(N·d) memory that never materialises the scores, forward or backward. {@link #compute} takes it
+ *     whenever the weights are not requested — every module's plain {@code forward};</li>
+ * <li>the composed one ({@link #composed}): matmul, mask, safe softmax, dropout, matmul, each an autograd op,
+ *     materialising the {@code [..., L, S]} scores. It is what returns the weights, and it is the reference the
+ *     fused path is tested against (with libtorch and a float64 golden).</li>
+ * </ul>
  */
 public final class ScaledDotProductAttention {
     private ScaledDotProductAttention() {}
@@ -94,11 +105,47 @@ public final class ScaledDotProductAttention {
         return compute(q, k, v, Options.none(), false).output();
     }
 
-    /** Attention with options; the weights are returned only when {@code needWeights}. */
+    /**
+     * Attention with options; the weights are returned only when {@code needWeights}. Without weights this runs
+     * the fused kernel (see the class comment), otherwise {@link #composed}.
+     */
     public static Result compute(Tensor q, Tensor k, Tensor v, Options o, boolean needWeights) {
+        int[] batch = check(q, k, v, o);
+        if (!needWeights && FusedAttention.supports(q, k, v, o, batch)) {
+            return new Result(FusedAttention.forward(q, k, v, o, scale(q, o), batch), null);
+        }
+        return composedUnchecked(q, k, v, o, needWeights);
+    }
+
+    /**
+     * The composed reference path, {@code _scaled_dot_product_attention_math} op by op: it materialises the
+     * {@code [..., L, S]} scores and weights (O(N²) memory) and returns the weights when {@code needWeights}.
+     */
+    public static Result composed(Tensor q, Tensor k, Tensor v, Options o, boolean needWeights) {
         check(q, k, v, o);
-        int e = q.size(-1), l = q.size(-2), s = k.size(-2);
-        double scale = o.scale() != null ? o.scale() : 1.0 / Math.sqrt(e);
+        return composedUnchecked(q, k, v, o, needWeights);
+    }
+
+    /**
+     * The dropout keep mask (true = kept) that a call with dropout {@code p} applies to weights of
+     * {@code weightsShape} ({@code [..., L, S]}) when its generator is in the state {@code g} is in now (this draws
+     * from g as that call would: pass a twin, e.g. a fresh {@code new Generator(seed)} for each). For tests and
+     * for inspecting a training step.
+     */
+    public static Tensor dropoutKeepMask(Generator g, double p, int... weightsShape) {
+        int l = weightsShape[weightsShape.length - 2], s = weightsShape[weightsShape.length - 1];
+        int items = Shape.numel(weightsShape) / Math.max(1, l * s);
+        boolean[] keep = AttentionDropout.keepMask(g.nextLong(), (float) p, items, l, s);
+        return Tensor.ofBooleans(keep, weightsShape);
+    }
+
+    private static double scale(Tensor q, Options o) {
+        return o.scale() != null ? o.scale() : 1.0 / Math.sqrt(q.size(-1));
+    }
+
+    private static Result composedUnchecked(Tensor q, Tensor k, Tensor v, Options o, boolean needWeights) {
+        int l = q.size(-2), s = k.size(-2);
+        double scale = scale(q, o);
         Tensor scores = q.matmul(k.mT()).mul((float) scale);                 // [..., L, S]
         Tensor keep = null;                                                   // bool: true where a key takes part
         if (o.isCausal()) keep = causalMask(l, s);
@@ -109,7 +156,13 @@ public final class ScaledDotProductAttention {
         if (keep != null) scores = scores.maskedFill(not(keep), o.maskedValue());
         Tensor weights = safeSoftmax(scores);
         if (o.dropoutP() > 0 && o.training()) {
-            weights = Dropout.dropout(weights, (float) o.dropoutP(), true, o.generator());
+            // F.dropout's inverted dropout with the fused kernel's counter-based mask: kept weights times 1/(1-p).
+            Generator g = o.generator() != null ? o.generator() : Generator.defaultGenerator();
+            float p = (float) o.dropoutP();
+            float[] factor = dropoutKeepMask(g, p, weights.shape()).toFloatArray();
+            float keepScale = AttentionDropout.keepScale(p);
+            for (int i = 0; i < factor.length; i++) factor[i] *= keepScale;
+            weights = weights.mul(Tensor.of(factor, weights.shape()));
         }
         Tensor out = weights.matmul(v);                                       // [..., L, Ev]
         return new Result(out, needWeights ? weights : null);
@@ -156,7 +209,8 @@ public final class ScaledDotProductAttention {
         return Shape.str(t.shape());
     }
 
-    private static void check(Tensor q, Tensor k, Tensor v, Options o) {
+    /** Checks the inputs and returns the broadcast batch dims of q, k and v. */
+    private static int[] check(Tensor q, Tensor k, Tensor v, Options o) {
         if (q.dim() < 2 || k.dim() < 2 || v.dim() < 2) {
             throw new IllegalArgumentException(OP + ": query, key and value need at least 2 dims [..., N, E], got query "
                     + str(q) + ", key " + str(k) + ", value " + str(v));
@@ -206,6 +260,7 @@ public final class ScaledDotProductAttention {
         if (o.scale() != null && !Double.isFinite(o.scale())) {
             throw new IllegalArgumentException(OP + ": scale must be finite, got " + o.scale());
         }
+        return batch;
     }
 
     private static int[] lead(Tensor t) {

@@ -42,8 +42,11 @@ final class FlashAttentionVector {
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     private static final int VL = S.length();
 
-    /** Largest query block (rows, a multiple of the vector length) and key block. */
-    static final int BR_MAX = 64, BC_MAX = 64;
+    /**
+     * Largest query block (rows, a multiple of the vector length) and key block. 48 rows measured ahead of 64 on
+     * ViT-B shapes (N = 197: 5 blocks of 40 rows against 4 of 50 padded to 56 lanes), equal on N = 1024.
+     */
+    static final int BR_MAX = 48, BC_MAX = 64;
     /** At least this many independent backward tasks (items or mask groups): one pass, whole items per task. */
     static final int ITEMS_FOR_ONE_PASS = 8;
 
@@ -128,7 +131,7 @@ final class FlashAttentionVector {
         int ko = p.kOffs[b];
         for (int j0 = 0; j0 < jEnd; j0 += g.bc) {
             int nj = Math.min(g.bc, jEnd - j0);
-            mm(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, br, w.st, 0, br, SET, null);
+            mmp(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, e, 0, w.st, 0, br, SET);
             applyMask(p, b, i0, ni, j0, nj, w.st, br);
             softmaxStep(nj, br, w.st, w.m, w.l, w.alpha);
             if (drop) applyDropout(w.keys, 0, j0, nj, br, w.st, w.st, threshold, keepScale);
@@ -187,13 +190,11 @@ final class FlashAttentionVector {
 
     /** One item's packed operands for the backward, all O(L · d). */
     private static final class BwdItem {
-        final float[] qt, dot;      // [nQb][e][br] scale·Q and [nQb][ev][br] dO, transposed per query block
+        final float[] qt, dot;      // per query block, panels of scale·Qᵀ [e x br] and dOᵀ [ev x br] (see mmp)
+        final float[] qn, don, kn;  // panels of the rows of Q [L x ePad], dO [L x evPad], K [S x ePad]
         final float[] d, mT, logT;  // [nQb·br] rowsum(dO∘O); row max (+inf for fully masked and padding rows) and log ℓ
         final int[] keys;           // [nQb·br] dropout row keys
-        final float[] qp, dop, kp;  // rows padded to ePad / evPad columns when E / Ev are not multiples of the lanes
         final float[] dqAcc;        // [nQb·br][ePad], one-pass tasks only
-        float[] qArr, doArr, kArr;
-        int qOff, doOff, kOff, ldq, lddo, ldk;
 
         BwdItem(AttentionProblem p, Geometry g, boolean dq) {
             int lPad = g.nQb * g.br;
@@ -203,9 +204,9 @@ final class FlashAttentionVector {
             mT = new float[lPad];
             logT = new float[lPad];
             keys = new int[lPad];
-            qp = p.e % VL != 0 ? new float[p.l * g.ePad] : null;
-            kp = p.e % VL != 0 ? new float[p.s * g.ePad] : null;
-            dop = p.ev % VL != 0 ? new float[p.l * g.evPad] : null;
+            qn = new float[p.l * g.ePad];
+            don = new float[p.l * g.evPad];
+            kn = new float[p.s * g.ePad];
             dqAcc = dq ? new float[lPad * g.ePad] : null;
         }
 
@@ -214,11 +215,7 @@ final class FlashAttentionVector {
             for (int qb = 0; qb < g.nQb; qb++) {
                 int i0 = qb * br, ni = Math.min(br, p.l - i0);
                 packQt(p, b, i0, ni, br, qt, qb * e * br);
-                int base = qb * ev * br, src = (b * p.l + i0) * ev;
-                for (int ii = 0; ii < ni; ii++) {
-                    for (int c = 0; c < ev; c++) dot[base + c * br + ii] = dOut[src + ii * ev + c];
-                }
-                for (int c = 0; c < ev; c++) Arrays.fill(dot, base + c * br + ni, base + (c + 1) * br, 0f);
+                packPanels(dOut, (b * p.l + i0) * ev, 1, ev, ev, ni, br, 1f, dot, qb * ev * br);
             }
             int lPad = g.nQb * br, bound = S.loopBound(ev);
             for (int i = 0; i < lPad; i++) {
@@ -240,19 +237,9 @@ final class FlashAttentionVector {
                 logT[i] = mi == NEG_INF ? 0f : stats[2 * (b * p.l + i) + 1];
             }
             if (p.dropout()) for (int i = 0; i < lPad; i++) keys[i] = AttentionDropout.rowKey(p.dropoutSeed, b, i);
-            if (qp != null) {
-                padRows(p.q, p.qOffs[b], p.l, e, qp, g.ePad);
-                padRows(p.k, p.kOffs[b], p.s, e, kp, g.ePad);
-                qArr = qp; qOff = 0; kArr = kp; kOff = 0; ldq = ldk = g.ePad;
-            } else {
-                qArr = p.q; qOff = p.qOffs[b]; kArr = p.k; kOff = p.kOffs[b]; ldq = ldk = e;
-            }
-            if (dop != null) {
-                padRows(dOut, b * p.l * ev, p.l, ev, dop, g.evPad);
-                doArr = dop; doOff = 0; lddo = g.evPad;
-            } else {
-                doArr = dOut; doOff = b * p.l * ev; lddo = ev;
-            }
+            packPanels(p.q, p.qOffs[b], e, 1, p.l, e, g.ePad, 1f, qn, 0);
+            packPanels(dOut, b * p.l * ev, ev, 1, p.l, ev, g.evPad, 1f, don, 0);
+            packPanels(p.k, p.kOffs[b], e, 1, p.s, e, g.ePad, 1f, kn, 0);
             if (dqAcc != null) Arrays.fill(dqAcc, 0f);
         }
     }
@@ -358,7 +345,7 @@ final class FlashAttentionVector {
         }
         float[] st = w.st, dpt = w.dpt;
         // P = exp((S - m) - log ℓ), transposed: rows are keys, lanes are query rows.
-        mm(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, br, st, 0, br, SET, null);
+        mmp(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, e, 0, st, 0, br, SET);
         applyMask(p, b, i0, ni, j0, nj, st, br);
         for (int c0 = 0; c0 < br; c0 += VL) {
             FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
@@ -367,7 +354,7 @@ final class FlashAttentionVector {
             }
         }
         // dPᵀ = V dOᵀ.
-        mm(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, br, dpt, 0, br, SET, null);
+        mmp(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, ev, 0, dpt, 0, br, SET);
         float[] pz = st;
         if (p.dropout()) {
             int threshold = AttentionDropout.threshold(p.dropoutP);
@@ -386,8 +373,8 @@ final class FlashAttentionVector {
         if (p.replacesFinite()) clearReplaced(p, b, i0, ni, j0, nj, dpt, br);
         if (kv) {
             // dV += (P∘Z)ᵀ dO and dK += dSᵀ Q over the block's ni valid rows.
-            mm(nj, g.evPad, ni, pz, 0, br, 1, it.doArr, it.doOff + i0 * it.lddo, it.lddo, w.dvAcc, 0, g.evPad, ADD, null);
-            mm(nj, g.ePad, ni, dpt, 0, br, 1, it.qArr, it.qOff + i0 * it.ldq, it.ldq, w.dkAcc, 0, g.ePad, ADD, null);
+            mmp(nj, g.evPad, ni, pz, 0, br, 1, it.don, 0, p.l, i0, w.dvAcc, 0, g.evPad, ADD);
+            mmp(nj, g.ePad, ni, dpt, 0, br, 1, it.qn, 0, p.l, i0, w.dkAcc, 0, g.ePad, ADD);
             if (dMask != null) {
                 int mo = p.maskOffs[b] + j0, rs = p.maskRowStride;
                 for (int ii = 0; ii < ni; ii++) {
@@ -398,21 +385,42 @@ final class FlashAttentionVector {
         }
         if (q) {
             // dQ += dS K.
-            mm(ni, g.ePad, nj, dpt, 0, 1, br, it.kArr, it.kOff + j0 * it.ldk, it.ldk, dqAcc, dqOff + i0 * g.ePad, g.ePad, ADD, null);
+            mmp(ni, g.ePad, nj, dpt, 0, 1, br, it.kn, 0, p.s, j0, dqAcc, dqOff + i0 * g.ePad, g.ePad, ADD);
         }
     }
 
     // ================================================================== shared pieces
 
-    /** {@code scale · q[b, i0 + ii, c]} into {@code qt[off + c·br + ii]}, lanes {@code ii >= ni} zero. */
+    /** The query block's {@code scale · Qᵀ} ({@code [e x br]}, lanes {@code ii >= ni} zero) as panels at {@code qt[off]}. */
     private static void packQt(AttentionProblem p, int b, int i0, int ni, int br, float[] qt, int off) {
-        int e = p.e, qo = p.qOffs[b] + i0 * e;
-        float scale = p.scale;
-        for (int ii = 0; ii < ni; ii++) {
-            int src = qo + ii * e;
-            for (int c = 0; c < e; c++) qt[off + c * br + ii] = p.q[src + c] * scale;
+        packPanels(p.q, p.qOffs[b] + i0 * p.e, 1, p.e, p.e, ni, br, p.scale, qt, off);
+    }
+
+    /**
+     * Packs the {@code depth x colsPad} matrix {@code M(t, col) = scale · src[off + t·ts + col·cs]} (zero for
+     * {@code col >= cols}) at {@code dst[dOff]} in {@link #mmp}'s panel layout: full panels of two vectors of
+     * columns, each {@code depth x 2·lanes} row-major, then (when colsPad is an odd number of vectors) one panel
+     * of one vector.
+     */
+    static void packPanels(float[] src, int off, int ts, int cs, int depth, int cols, int colsPad, float scale,
+                           float[] dst, int dOff) {
+        int pairs = colsPad / (2 * VL) * (2 * VL);
+        for (int col = 0; col < colsPad; col++) {
+            int base, w;
+            if (col < pairs) {
+                base = dOff + (col / (2 * VL)) * depth * (2 * VL) + col % (2 * VL);
+                w = 2 * VL;
+            } else {
+                base = dOff + pairs * depth + (col - pairs);
+                w = VL;
+            }
+            if (col < cols) {
+                int at = off + col * cs;
+                for (int t = 0; t < depth; t++) dst[base + t * w] = src[at + t * ts] * scale;
+            } else {
+                for (int t = 0; t < depth; t++) dst[base + t * w] = 0f;
+            }
         }
-        if (ni < br) for (int c = 0; c < e; c++) Arrays.fill(qt, off + c * br + ni, off + (c + 1) * br, 0f);
     }
 
     /** {@code rows x cols} rows from {@code src[off]} into {@code dst} with rows {@code ld} apart, zero-padded. */
@@ -507,29 +515,38 @@ final class FlashAttentionVector {
      * {@code C = diag(rowScale)·C + A·B} ({@link #SCALE}), where {@code A(r, p) = a[aOff + r·ars + p·aps]} (read
      * by broadcasts: any strides, so a transposed A costs nothing), {@code B(p, c) = b[bOff + p·ldb + c]} and
      * {@code C(r, c) = c[cOff + r·ldc + c]}; {@code cols} must be a multiple of the vector length, rows and depth
-     * are free. Register tile: 4 rows x 2 vectors.
+     * are free. Register tiles: 4 rows x 2 vectors, and 8 rows x 1 vector for an odd last vector column.
      */
     static void mm(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
                    float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int mode, float[] rowScale) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            int col = 0;
-            for (; col + 2 * VL <= cols; col += 2 * VL) {
-                k4x2(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r);
+        int pairs = cols / (2 * VL) * (2 * VL);
+        for (int r = 0; r < rows; r += 4) {
+            int valid = Math.min(4, rows - r);
+            for (int col = 0; col < pairs; col += 2 * VL) {
+                k4x2(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r, valid);
             }
-            if (col < cols) k4x1(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r);
         }
-        for (; r < rows; r++) {
-            for (int col = 0; col < cols; col += VL) {
-                k1x1(depth, a, aOff + r * ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, mode, rowScale, r);
-            }
+        if (pairs == cols) return;
+        // The odd last vector column: 8 rows at a time, so that 8 independent accumulators hide the FMA latency.
+        int r = 0;
+        for (; r + 8 <= rows; r += 8) {
+            k8x1(depth, a, aOff + r * ars, ars, aps, b, bOff + pairs, ldb, c, cOff + r * ldc + pairs, ldc, mode, rowScale, r);
+        }
+        for (; r < rows; r += 4) {
+            k4x1(depth, a, aOff + r * ars, ars, aps, b, bOff + pairs, ldb, c, cOff + r * ldc + pairs, ldc, mode, rowScale, r,
+                    Math.min(4, rows - r));
         }
     }
 
+    /**
+     * 4 rows x 2 vectors. With fewer than 4 {@code valid} rows the missing ones re-read the last valid row
+     * (in bounds, results discarded): a full tile still beats a narrow kernel whose few accumulators leave the
+     * FMA pipes waiting on latency.
+     */
     private static void k4x2(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
-                             float[] c, int c0, int ldc, int mode, float[] rs, int r) {
+                             float[] c, int c0, int ldc, int mode, float[] rs, int r, int valid) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
         for (int p = 0; p < depth; p++) {
             int bi = b0 + p * ldb, ai = p * aps;
             FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
@@ -548,18 +565,49 @@ final class FlashAttentionVector {
         }
         store(c00, c, c0, mode, rs, r);
         store(c01, c, c0 + VL, mode, rs, r);
+        if (valid < 2) return;
         store(c10, c, c0 + ldc, mode, rs, r + 1);
         store(c11, c, c0 + ldc + VL, mode, rs, r + 1);
+        if (valid < 3) return;
         store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
         store(c21, c, c0 + 2 * ldc + VL, mode, rs, r + 2);
+        if (valid < 4) return;
         store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
         store(c31, c, c0 + 3 * ldc + VL, mode, rs, r + 3);
     }
 
-    private static void k4x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
+    /** 8 rows x 1 vector. */
+    private static void k8x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
                              float[] c, int c0, int ldc, int mode, float[] rs, int r) {
+        FloatVector c0v = FloatVector.zero(S), c1v = c0v, c2v = c0v, c3v = c0v, c4v = c0v, c5v = c0v, c6v = c0v, c7v = c0v;
+        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
+        for (int p = 0; p < depth; p++) {
+            int ai = p * aps;
+            FloatVector x = FloatVector.fromArray(S, b, b0 + p * ldb);
+            c0v = FloatVector.broadcast(S, a[a0 + ai]).fma(x, c0v);
+            c1v = FloatVector.broadcast(S, a[a1 + ai]).fma(x, c1v);
+            c2v = FloatVector.broadcast(S, a[a2 + ai]).fma(x, c2v);
+            c3v = FloatVector.broadcast(S, a[a3 + ai]).fma(x, c3v);
+            c4v = FloatVector.broadcast(S, a[a4 + ai]).fma(x, c4v);
+            c5v = FloatVector.broadcast(S, a[a5 + ai]).fma(x, c5v);
+            c6v = FloatVector.broadcast(S, a[a6 + ai]).fma(x, c6v);
+            c7v = FloatVector.broadcast(S, a[a7 + ai]).fma(x, c7v);
+        }
+        store(c0v, c, c0, mode, rs, r);
+        store(c1v, c, c0 + ldc, mode, rs, r + 1);
+        store(c2v, c, c0 + 2 * ldc, mode, rs, r + 2);
+        store(c3v, c, c0 + 3 * ldc, mode, rs, r + 3);
+        store(c4v, c, c0 + 4 * ldc, mode, rs, r + 4);
+        store(c5v, c, c0 + 5 * ldc, mode, rs, r + 5);
+        store(c6v, c, c0 + 6 * ldc, mode, rs, r + 6);
+        store(c7v, c, c0 + 7 * ldc, mode, rs, r + 7);
+    }
+
+    /** 4 rows x 1 vector, for at most a few rows at the end of the odd column; missing rows as in {@link #k4x2}. */
+    private static void k4x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
+                             float[] c, int c0, int ldc, int mode, float[] rs, int r, int valid) {
         FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
-        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
         for (int p = 0; p < depth; p++) {
             int ai = p * aps;
             FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * ldb);
@@ -569,18 +617,110 @@ final class FlashAttentionVector {
             c30 = FloatVector.broadcast(S, a[a3 + ai]).fma(x0, c30);
         }
         store(c00, c, c0, mode, rs, r);
-        store(c10, c, c0 + ldc, mode, rs, r + 1);
-        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
-        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
+        if (valid > 1) store(c10, c, c0 + ldc, mode, rs, r + 1);
+        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
+        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
     }
 
-    private static void k1x1(int depth, float[] a, int a0, int aps, float[] b, int b0, int ldb,
-                             float[] c, int c0, int mode, float[] rs, int r) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int p = 0; p < depth; p++) {
-            acc = FloatVector.broadcast(S, a[a0 + p * aps]).fma(FloatVector.fromArray(S, b, b0 + p * ldb), acc);
+    /**
+     * {@link #mm} with B packed in panels ({@link #packPanels}) of {@code bDepth} rows, the product reading rows
+     * {@code [t0, t0 + depth)} of them: every B load is then {@code p · 2·lanes} (or {@code p · lanes}) from a
+     * fixed base, a constant stride for which C2 hoists the bounds checks out of the loop (with a runtime
+     * stride it checks every load).
+     */
+    static void mmp(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
+                    float[] b, int bOff, int bDepth, int t0, float[] c, int cOff, int ldc, int mode) {
+        int pairs = cols / (2 * VL) * (2 * VL);
+        for (int r = 0; r < rows; r += 4) {
+            int valid = Math.min(4, rows - r);
+            for (int col = 0; col < pairs; col += 2 * VL) {
+                int b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
+                k4x2p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + col, ldc, mode, valid);
+            }
         }
-        store(acc, c, c0, mode, rs, r);
+        if (pairs == cols) return;
+        int b0 = bOff + pairs * bDepth + t0 * VL, r = 0;
+        for (; r + 8 <= rows; r += 8) k8x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + pairs, ldc, mode);
+        for (; r < rows; r += 4) {
+            k4x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + pairs, ldc, mode, Math.min(4, rows - r));
+        }
+    }
+
+    private static void k4x2p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+                              float[] c, int c0, int ldc, int mode, int valid) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
+        for (int p = 0; p < depth; p++) {
+            int bi = b0 + p * (2 * VL), ai = p * aps;
+            FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector y = FloatVector.broadcast(S, a[a0 + ai]);
+            c00 = y.fma(x0, c00);
+            c01 = y.fma(x1, c01);
+            y = FloatVector.broadcast(S, a[a1 + ai]);
+            c10 = y.fma(x0, c10);
+            c11 = y.fma(x1, c11);
+            y = FloatVector.broadcast(S, a[a2 + ai]);
+            c20 = y.fma(x0, c20);
+            c21 = y.fma(x1, c21);
+            y = FloatVector.broadcast(S, a[a3 + ai]);
+            c30 = y.fma(x0, c30);
+            c31 = y.fma(x1, c31);
+        }
+        store(c00, c, c0, mode, null, 0);
+        store(c01, c, c0 + VL, mode, null, 0);
+        if (valid < 2) return;
+        store(c10, c, c0 + ldc, mode, null, 0);
+        store(c11, c, c0 + ldc + VL, mode, null, 0);
+        if (valid < 3) return;
+        store(c20, c, c0 + 2 * ldc, mode, null, 0);
+        store(c21, c, c0 + 2 * ldc + VL, mode, null, 0);
+        if (valid < 4) return;
+        store(c30, c, c0 + 3 * ldc, mode, null, 0);
+        store(c31, c, c0 + 3 * ldc + VL, mode, null, 0);
+    }
+
+    private static void k8x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+                              float[] c, int c0, int ldc, int mode) {
+        FloatVector c0v = FloatVector.zero(S), c1v = c0v, c2v = c0v, c3v = c0v, c4v = c0v, c5v = c0v, c6v = c0v, c7v = c0v;
+        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
+        for (int p = 0; p < depth; p++) {
+            int ai = p * aps;
+            FloatVector x = FloatVector.fromArray(S, b, b0 + p * VL);
+            c0v = FloatVector.broadcast(S, a[a0 + ai]).fma(x, c0v);
+            c1v = FloatVector.broadcast(S, a[a1 + ai]).fma(x, c1v);
+            c2v = FloatVector.broadcast(S, a[a2 + ai]).fma(x, c2v);
+            c3v = FloatVector.broadcast(S, a[a3 + ai]).fma(x, c3v);
+            c4v = FloatVector.broadcast(S, a[a4 + ai]).fma(x, c4v);
+            c5v = FloatVector.broadcast(S, a[a5 + ai]).fma(x, c5v);
+            c6v = FloatVector.broadcast(S, a[a6 + ai]).fma(x, c6v);
+            c7v = FloatVector.broadcast(S, a[a7 + ai]).fma(x, c7v);
+        }
+        store(c0v, c, c0, mode, null, 0);
+        store(c1v, c, c0 + ldc, mode, null, 0);
+        store(c2v, c, c0 + 2 * ldc, mode, null, 0);
+        store(c3v, c, c0 + 3 * ldc, mode, null, 0);
+        store(c4v, c, c0 + 4 * ldc, mode, null, 0);
+        store(c5v, c, c0 + 5 * ldc, mode, null, 0);
+        store(c6v, c, c0 + 6 * ldc, mode, null, 0);
+        store(c7v, c, c0 + 7 * ldc, mode, null, 0);
+    }
+
+    private static void k4x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+                              float[] c, int c0, int ldc, int mode, int valid) {
+        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
+        for (int p = 0; p < depth; p++) {
+            int ai = p * aps;
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * VL);
+            c00 = FloatVector.broadcast(S, a[a0 + ai]).fma(x0, c00);
+            c10 = FloatVector.broadcast(S, a[a1 + ai]).fma(x0, c10);
+            c20 = FloatVector.broadcast(S, a[a2 + ai]).fma(x0, c20);
+            c30 = FloatVector.broadcast(S, a[a3 + ai]).fma(x0, c30);
+        }
+        store(c00, c, c0, mode, null, 0);
+        if (valid > 1) store(c10, c, c0 + ldc, mode, null, 0);
+        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, null, 0);
+        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, null, 0);
     }
 
     private static void store(FloatVector acc, float[] c, int at, int mode, float[] rs, int r) {

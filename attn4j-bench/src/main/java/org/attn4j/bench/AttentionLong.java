@@ -1,0 +1,50 @@
+package org.attn4j.bench;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.Arrays;
+import java.util.Random;
+import org.attn4j.attention.ScaledDotProductAttention;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * One long-sequence attention forward, {@code [1, 1, N, d]}, in its own JVM so the heap limit applies to it
+ * alone ({@link AttentionBench} starts it with {@code -Xmx1g}). Warms the kernel up at N = 2048, then times
+ * two forwards at N and prints {@code RESULT medianMs minMs GFLOP/s reps heapPeakMiB}. The peak is the sum
+ * of the heap pools' peak usage: q, k, v and the output are 4·N·d floats = 32 MiB at N = 32768, d = 64.
+ */
+public final class AttentionLong {
+    private AttentionLong() {}
+
+    public static void main(String[] args) {
+        int n = Integer.parseInt(args[0]), d = Integer.parseInt(args[1]);
+        Random r = new Random(n);
+        Tensor wq = randn(r, 2048, d), wk = randn(r, 2048, d), wv = randn(r, 2048, d);
+        long until = System.nanoTime() + 3_000_000_000L;
+        for (int i = 0; i < 3 || System.nanoTime() < until; i++) ScaledDotProductAttention.apply(wq, wk, wv);
+        Tensor q = randn(r, n, d), k = randn(r, n, d), v = randn(r, n, d);
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        int reps = 2;
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            Tensor out = ScaledDotProductAttention.apply(q, k, v);
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+            if (out.numel() != n * d) throw new AssertionError("wrong output size");
+        }
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
+        }
+        Arrays.sort(ms);
+        double flops = 4.0 * n * n * d, median = (ms[0] + ms[reps - 1]) / 2;
+        System.out.printf("RESULT %.1f %.1f %.1f %d %d%n", median, ms[0], flops / (median * 1e6), reps, peak >> 20);
+    }
+
+    private static Tensor randn(Random r, int n, int d) {
+        float[] a = new float[n * d];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        return Tensor.of(a, 1, 1, n, d);
+    }
+}
