@@ -70,9 +70,9 @@ class ArithmeticTest {
         Generator g = new Generator(3);
         Tensor x = Tensor.rand(g, 3, 7).add(0.2f).requiresGrad(true);
         Torch.check("add scalar", List.of(x), t -> t.get(0).add(2.5f), t -> t.get(0).add(2.5f), 1e-6, 1e-6, 9);
-        Torch.check("mul scalar", List.of(x), t -> t.get(0).mul(-3f), t -> t.get(0).mul(-3f), 1e-6, 1e-6, 10);
-        Torch.check("pow 2", List.of(x), t -> t.get(0).pow(2f), t -> t.get(0).pow(2f), 1e-6, 1e-6, 11);
-        Torch.check("pow -1.5", List.of(x), t -> t.get(0).pow(-1.5f), t -> t.get(0).pow(-1.5f), 1e-5, 1e-5, 12);
+        Torch.check("mul scalar", List.of(x), t -> t.get(0).mul(-3f), t -> t.get(0).mul(Torch.scalar(t.get(0), -3)), 1e-6, 1e-6, 10);
+        Torch.check("pow 2", List.of(x), t -> t.get(0).pow(2f), t -> t.get(0).pow(Torch.scalar(t.get(0), 2)), 1e-6, 1e-6, 11);
+        Torch.check("pow -1.5", List.of(x), t -> t.get(0).pow(-1.5f), t -> t.get(0).pow(Torch.scalar(t.get(0), -1.5)), 1e-5, 1e-5, 12);
     }
 
     @Test

@@ -90,7 +90,7 @@ class ReductionsTest {
             Torch.check(what("sum", x, dims, keep), List.of(x), t -> dims == null && !keep ? t.get(0).sum()
                     : Reductions.sum(t.get(0), dims, keep), t -> torchSum(t.get(0), dims, keep), atol, 1e-6, c);
             Torch.check(what("mean", x, dims, keep), List.of(x), t -> Reductions.mean(t.get(0), dims, keep),
-                    t -> torchSum(t.get(0), dims, keep).div(Math.max(n, 1)), atol / Math.max(n, 1), 1e-6, c);
+                    t -> torchSum(t.get(0), dims, keep).div(Torch.scalar(t.get(0), Math.max(n, 1))), atol / Math.max(n, 1), 1e-6, c);
         }
     }
 

@@ -24,7 +24,7 @@ class AttentionTest {
         long b = x.getShape().get(0), n = x.getShape().get(1), c = x.getShape().get(2);
         NDArray qkv = JniUtils.linear((PtNDArray) x, (PtNDArray) p.get("qkv.weight"), (PtNDArray) p.get("qkv.bias"))
                 .reshape(b, n, 3, heads, c / heads).transpose(2, 0, 3, 1, 4);
-        NDArray attn = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul((float) scale).softmax(-1);
+        NDArray attn = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul(org.attn4j.testing.Torch.scalar(qkv.get(0), scale)).softmax(-1);
         if (weights) return attn;
         NDArray o = attn.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(b, n, c);
         return JniUtils.linear((PtNDArray) o, (PtNDArray) p.get("proj.weight"), (PtNDArray) p.get("proj.bias"));

@@ -39,7 +39,7 @@ class BlockTest {
         ModuleOracle.check("Block", b, x, b::forward, (p, xt) -> {
             long bs = 2, n = 7, hd = 8;
             NDArray qkv = lin(p, "attn.qkv", ln(p, "norm1", xt)).reshape(bs, n, 3, 4, hd).transpose(2, 0, 3, 1, 4);
-            NDArray a = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul((float) Math.pow(8, -0.5)).softmax(-1);
+            NDArray a = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul(org.attn4j.testing.Torch.scalar(qkv.get(0), Math.pow(8, -0.5))).softmax(-1);
             NDArray h = xt.add(lin(p, "attn.proj", a.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(bs, n, 32)));
             return h.add(lin(p, "mlp.fc2", JniUtils.gelu((PtNDArray) lin(p, "mlp.fc1", ln(p, "norm2", h)))));
         }, 2e-5, 1e-4, 2);

@@ -51,7 +51,7 @@ final class TorchVit {
             NDArray h = layerNorm(x, p, blk + "norm1", 1e-6);
             NDArray qkv = linear(h, p, blk + "attn.qkv").reshape(b, n, 3, heads, hd).transpose(2, 0, 3, 1, 4);
             NDArray q = qkv.get(0), k = qkv.get(1), v = qkv.get(2);
-            NDArray a = q.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale).softmax(-1);
+            NDArray a = q.matMul(k.transpose(0, 1, 3, 2)).mul(org.attn4j.testing.Torch.scalar(q, scale)).softmax(-1);
             if (attn != null) attn.add(a);
             NDArray o = a.matMul(v).transpose(0, 2, 1, 3).reshape(b, n, d);
             x = x.add(linear(o, p, blk + "attn.proj"));
