@@ -116,8 +116,14 @@ final class Conv2dVector {
         for (int p = 0; p < rows; p++) {
             int base = rowBase[rowBaseOff + p], dst = p * NR;
             for (int r = 0; r < nRuns; r++) {
+                // A run is at most NR = 3 vectors long. Written out rather than as a loop over vectors:
+                // C2 compiled that loop 2-3x slower (measured on AVX2).
                 int j = start[r], s = base + offs[j], d = dst + j, n = len[r];
-                for (int e = 0; e < n; e += L) FloatVector.fromArray(S, src, s + e).intoArray(bp, d + e);
+                FloatVector.fromArray(S, src, s).intoArray(bp, d);
+                if (n > L) {
+                    FloatVector.fromArray(S, src, s + L).intoArray(bp, d + L);
+                    if (n > 2 * L) FloatVector.fromArray(S, src, s + 2 * L).intoArray(bp, d + 2 * L);
+                }
             }
         }
     }
