@@ -52,6 +52,44 @@ final class ElementwiseVector {
         if (i < n) Elementwise.unaryScalar(op, x, xo + i, out, oo + i, n - i);
     }
 
+    /** {@link Elementwise#unaryGrad}; the GELU derivatives have no vector form here and run the scalar loops. */
+    static void unaryGrad(Elementwise.UnaryGrad op, float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = switch (op) {
+            case RELU -> reluGrad(g, go, v, vo, out, oo, n);
+            case SIGMOID -> sigmoidGrad(g, go, v, vo, out, oo, n);
+            case TANH -> tanhGrad(g, go, v, vo, out, oo, n);
+            case GELU, GELU_TANH -> 0;
+        };
+        if (i < n) Elementwise.unaryGradScalar(op, g, go + i, v, vo + i, out, oo + i, n - i);
+    }
+
+    private static int reluGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).blend(0f, y.compare(VectorOperators.LE, 0f)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int sigmoidGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).mul(c(1f).sub(y).mul(y)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int tanhGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).mul(c(1f).sub(y.mul(y))).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
     private static int neg(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).neg().intoArray(out, oo + i);

@@ -303,7 +303,7 @@ final class GemmVector {
         }
     }
 
-    private static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
+    static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
                                float[] c, int co, int ldc, float alpha, float beta) {
         if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
         else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);

@@ -1,0 +1,333 @@
+package org.attn4j.kernels;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API convolution for {@link Conv2dKernel}: the same products as its im2col + GEMM reference, with
+ * the column matrix never written out. The GEMM's operand panels are gathered straight from a zero-padded
+ * copy of the input, and the pixels of all images of the batch form one long GEMM dimension, so a small
+ * per-image product (a 28x28 plane is 784 columns, a 1x1 one a single column) becomes one product over
+ * {@code N*Ho*Wo} columns and the weight is packed once per call.
+ *
+ * <p>Indexing. With the input padded to {@code Hp x Wp} planes, output pixel {@code (n, oh, ow)} and tap
+ * {@code t = (c, i, j)} read {@code xp[base(pixel) + tapOff(t)]} where
+ * {@code base = n*C*Hp*Wp + oh*sH*Wp + ow*sW} and {@code tapOff = c*Hp*Wp + i*dH*Wp + j*dW}: a sum of a
+ * per-column and a per-row offset. A packed panel ({@code NR} columns by {@code kc} rows, as
+ * {@link GemmVector} packs B) is therefore built row by row from runs of consecutive addresses (the pixels
+ * of one output row at stride 1; the {@code kW} taps of one kernel row), each copied with whole-vector
+ * loads and stores, with no bounds tests (padding is real zeros) and no im2col buffer. (Vector gathers
+ * were tried first: on AVX2 through the Vector API they made the packing cost as much as the product.)
+ * <ul>
+ *   <li>forward: {@code out[co, pixel] = sum_t W[co, t] * xp[base(pixel) + tapOff(t)]} — A = W packed once,
+ *       B panels over pixels gathered with the pixel bases as the index map;
+ *   <li>weight gradient: {@code dW[co, t] = sum_pixel gOut[co, pixel] * xp[base(pixel) + tapOff(t)]} —
+ *       A = gOut over a block of pixels, B panels over taps gathered with the tap offsets as the index map,
+ *       accumulated over pixel blocks; each thread owns whole tap panels, so the sums run in the same order
+ *       whatever the thread count;
+ *   <li>input gradient (stride 1): the transposed convolution, i.e. this forward over {@code gOut} padded
+ *       by {@code d*(k-1) - p} with the kernel flipped and its in/out channels swapped, so it also runs as a
+ *       deep GEMM ({@code K = C_out*kH*kW} instead of {@code C_out}) with no col2im scatter.
+ * </ul>
+ * The micro-kernel is {@link GemmVector#kernel} into a per-thread scratch tile, copied to the output
+ * afterwards (a panel's pixels may straddle two images). Every output element is computed by the same
+ * operations in the same order whatever the thread count.
+ *
+ * <p>Only load this class when {@link VectorSupport#ENABLED} is true. ConvolutionTest checks the results
+ * against libtorch and Conv2dVectorTest against {@link Conv2dKernel}'s reference loops.
+ */
+final class Conv2dVector {
+    private Conv2dVector() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int NR = GemmVector.NR, MR = GemmVector.MR, KC = GemmVector.KC;
+    /** A fork should carry at least this many flops. */
+    private static final long MIN_FLOPS_PER_TASK = 1L << 20;
+
+    /** Per-thread scratch, grown on demand and reused. */
+    private static final class Buffers {
+        float[] a = new float[0], b = new float[0], c = new float[0];
+        final int[] cols = new int[NR], outs = new int[NR], taps = new int[NR], runStart = new int[NR], runLen = new int[NR];
+        int[] bases = new int[0], rowBase = new int[0];
+
+        float[] a(int n) { return a.length >= n ? a : (a = new float[n]); }
+        /** A B panel of {@code n} floats, plus the slack {@link #packRows} may spill into. */
+        float[] b(int n) { return b.length >= n + L ? b : (b = new float[n + L]); }
+        int[] rowBase(int n) { return rowBase.length >= n ? rowBase : (rowBase = new int[n]); }
+        float[] c(int n) { return c.length >= n ? c : (c = new float[n]); }
+        int[] bases(int n) { return bases.length >= n ? bases : (bases = new int[n]); }
+    }
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    /** A zero-padded copy of an input: {@code data} holds {@code [N, C, Hp, Wp]} and then {@code L - 1} zeros. */
+    record Padded(float[] data, int Hp, int Wp) {
+        int plane() { return Hp * Wp; }
+    }
+
+    /**
+     * {@code x [N, C, H, W]} at {@code xOff} copied with {@code pH, pW} zeros on each side and {@code L - 1}
+     * more past the end, so that a vector load starting at any element stays inside the array.
+     */
+    static Padded pad(int N, int C, int H, int W, int pH, int pW, float[] x, int xOff) {
+        int Hp = H + 2 * pH, Wp = W + 2 * pW, planeP = Hp * Wp;
+        float[] xp = new float[N * C * planeP + L - 1];
+        Parallel.forRangeByCost(N * C, planeP, (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                int src = xOff + pl * H * W, dst = pl * planeP + pH * Wp + pW;
+                if (Wp == W) {
+                    System.arraycopy(x, src, xp, dst, H * W);
+                } else {
+                    for (int r = 0; r < H; r++) System.arraycopy(x, src + r * W, xp, dst + r * Wp, W);
+                }
+            }
+        });
+        return new Padded(xp, Hp, Wp);
+    }
+
+    /**
+     * Splits {@code offs[0 .. NR)} into runs of consecutive values: run r covers entries
+     * {@code [start[r], start[r] + len[r])}, where each offset is one more than the previous. Returns the
+     * number of runs.
+     */
+    static int runs(int[] offs, int[] start, int[] len) {
+        int n = 0;
+        for (int j = 0; j < NR; ) {
+            int e = j + 1;
+            while (e < NR && offs[e] == offs[e - 1] + 1) e++;
+            start[n] = j;
+            len[n++] = e - j;
+            j = e;
+        }
+        return n;
+    }
+
+    /**
+     * Packs {@code rows} rows of a B panel: row {@code p} is {@code bp[p*NR + j] = src[rowBase[p] + offs[j]]}
+     * for {@code j < NR}, copied run by run (see {@link #runs}) with whole-vector loads and stores. A run's
+     * last store may spill up to {@code L - 1} floats past it, into the next run or row, which is written
+     * afterwards (and past the last row: {@code bp} has that much slack); loads stay inside {@code src}
+     * because padded inputs carry {@code L - 1} floats of slack.
+     */
+    private static void packRows(float[] src, int[] rowBase, int rowBaseOff, int rows, int[] offs,
+                                 int[] start, int[] len, int nRuns, float[] bp) {
+        for (int p = 0; p < rows; p++) {
+            int base = rowBase[rowBaseOff + p], dst = p * NR;
+            for (int r = 0; r < nRuns; r++) {
+                // A run is at most NR = 3 vectors long. Written out rather than as a loop over vectors:
+                // C2 compiled that loop 2-3x slower (measured on AVX2).
+                int j = start[r], s = base + offs[j], d = dst + j, n = len[r];
+                FloatVector.fromArray(S, src, s).intoArray(bp, d);
+                if (n > L) {
+                    FloatVector.fromArray(S, src, s + L).intoArray(bp, d + L);
+                    if (n > 2 * L) FloatVector.fromArray(S, src, s + 2 * L).intoArray(bp, d + 2 * L);
+                }
+            }
+        }
+    }
+
+    private static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    /** Offsets of the taps {@code (c, i, j)} of one group, in the order of the weight's last three dims. */
+    private static int[] tapOffsets(int Cg, int kH, int kW, int dH, int dW, Padded xp) {
+        int[] off = new int[Cg * kH * kW];
+        int t = 0;
+        for (int c = 0; c < Cg; c++) {
+            for (int i = 0; i < kH; i++) {
+                for (int j = 0; j < kW; j++) off[t++] = c * xp.plane() + i * dH * xp.Wp() + j * dW;
+            }
+        }
+        return off;
+    }
+
+    /** As {@link Conv2dKernel#forward} (stride, dilation, padding and groups as in {@code d}). */
+    static void forward(Conv2dKernel.Dims d, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff, float[] out) {
+        Window2d g = d.win();
+        Padded xp = pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), x, xOff);
+        forwardPadded(d.N(), d.C(), d.Cout(), d.groups(), g.kH(), g.kW(), g.sH(), g.sW(), g.dH(), g.dW(), g.Ho(), g.Wo(),
+                xp, w, wOff, bias, bOff, out);
+    }
+
+    /**
+     * The forward pass over an already padded input: {@code out [N, Cout, Ho, Wo]} (overwritten) from
+     * {@code xp [N, C, Hp, Wp]} and {@code w [Cout, C/groups, kH, kW]}.
+     */
+    static void forwardPadded(int N, int C, int Cout, int groups, int kH, int kW, int sH, int sW, int dH, int dW,
+                              int Ho, int Wo, Padded xp, float[] w, int wOff, float[] bias, int bOff, float[] out) {
+        final int Cg = C / groups, Og = Cout / groups, K = Cg * kH * kW, P = Ho * Wo;
+        final int NP = N * P, planeP = xp.plane(), Wp = xp.Wp();
+        final int mPanels = ceilDiv(Og, MR), Mpad = mPanels * MR;
+        final int kcStep = ceilDiv(K, ceilDiv(K, KC));
+        final int[] tapOff = tapOffsets(Cg, kH, kW, dH, dW, xp);
+        // A = the weight of each group, packed once: block pc of depth kc at pc*Mpad, panel r at r*kc*MR.
+        final float[] ap = new float[groups * Mpad * K];
+        for (int gi = 0; gi < groups; gi++) {
+            int base = gi * Mpad * K;
+            for (int pc = 0; pc < K; pc += kcStep) {
+                int kc = Math.min(kcStep, K - pc);
+                for (int o = 0; o < Og; o++) {
+                    int r = o / MR, i = o % MR, src = wOff + (gi * Og + o) * K + pc;
+                    int dst = base + pc * Mpad + r * kc * MR + i;
+                    for (int p = 0; p < kc; p++) ap[dst + p * MR] = w[src + p];
+                }
+            }
+        }
+        final int panels = ceilDiv(NP, NR);
+        long flopsPerPanel = 2L * Cout * K * NR;
+        int grain = (int) Math.max(1, MIN_FLOPS_PER_TASK / flopsPerPanel);
+        Parallel.forRange(panels, grain, (q0, q1) -> {
+            Buffers buf = BUFFERS.get();
+            float[] bp = buf.b(kcStep * NR), cp = buf.c(Mpad * NR);
+            int[] cols = buf.cols, outs = buf.outs, runStart = buf.runStart, runLen = buf.runLen, rowBase = buf.rowBase(K);
+            for (int q = q0; q < q1; q++) {
+                int col0 = q * NR, ncols = Math.min(NR, NP - col0);
+                for (int jj = 0; jj < NR; jj++) {
+                    // Columns past the end repeat the last pixel: valid reads, results dropped.
+                    int pix = col0 + Math.min(jj, ncols - 1), n = pix / P, pos = pix - n * P;
+                    int oh = pos / Wo, ow = pos - oh * Wo;
+                    cols[jj] = n * C * planeP + oh * sH * Wp + ow * sW;
+                    outs[jj] = n * Cout * P + pos;
+                }
+                boolean contiguous = ncols == NR && outs[NR - 1] - outs[0] == NR - 1;
+                int nRuns = runs(cols, runStart, runLen);
+                for (int gi = 0; gi < groups; gi++) {
+                    int gx = gi * Cg * planeP;
+                    for (int t = 0; t < K; t++) rowBase[t] = tapOff[t] + gx;
+                    for (int pc = 0; pc < K; pc += kcStep) {
+                        int kc = Math.min(kcStep, K - pc);
+                        packRows(xp.data(), rowBase, pc, kc, cols, runStart, runLen, nRuns, bp);
+                        int aBlock = gi * Mpad * K + pc * Mpad;
+                        float beta = pc == 0 ? 0f : 1f;
+                        for (int r = 0; r < mPanels; r++) {
+                            GemmVector.kernel(MR, kc, ap, aBlock + r * kc * MR, bp, 0, cp, r * MR * NR, NR, 1f, beta);
+                        }
+                    }
+                    for (int o = 0; o < Og; o++) {
+                        int co = gi * Og + o, row = o * NR, rowOut = co * P;
+                        float b = bias == null ? 0f : bias[bOff + co];
+                        if (contiguous) {
+                            int dst = outs[0] + rowOut;
+                            for (int jj = 0; jj < NR; jj++) out[dst + jj] = cp[row + jj] + b;
+                        } else {
+                            for (int jj = 0; jj < ncols; jj++) out[outs[jj] + rowOut] = cp[row + jj] + b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * Weight gradient {@code gw [Cout, C/groups, kH, kW]} (overwritten) of the convolution {@code d} given
+     * {@code gOut [N, Cout, Ho, Wo]} at {@code gOff} and the padded input.
+     */
+    static void weightGrad(Conv2dKernel.Dims d, Padded xp, float[] gOut, int gOff, float[] gw) {
+        Window2d g = d.win();
+        final int N = d.N(), C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og(), K = d.k();
+        final int Ho = g.Ho(), Wo = g.Wo(), P = Ho * Wo, NP = N * P, sH = g.sH(), sW = g.sW();
+        final int planeP = xp.plane(), Wp = xp.Wp();
+        final int mPanels = ceilDiv(Og, MR), Mpad = mPanels * MR;
+        final int kcStep = ceilDiv(NP, ceilDiv(NP, KC));
+        final int[] tapOff = tapOffsets(Cg, g.kH(), g.kW(), g.dH(), g.dW(), xp);
+        final int nPanels = ceilDiv(K, NR);
+        for (int gi = 0; gi < groups; gi++) {
+            final int gx = gi * Cg * planeP, gc = gi * Og;
+            Parallel.forRange(nPanels, 1, (q0, q1) -> {
+                Buffers buf = BUFFERS.get();
+                float[] ap = buf.a(Mpad * kcStep), bp = buf.b(kcStep * NR);
+                float[] acc = new float[(q1 - q0) * Mpad * NR];
+                int[] bases = buf.bases(kcStep), taps = buf.taps, runStart = buf.runStart, runLen = buf.runLen;
+                for (int pb = 0; pb < NP; pb += kcStep) {
+                    int kc = Math.min(kcStep, NP - pb);
+                    // A block: gOut rows gc .. gc+Og over pixels pb .. pb+kc, MR rows interleaved.
+                    Arrays.fill(ap, 0, Mpad * kc, 0f);
+                    for (int p = 0; p < kc; ) {
+                        int pix = pb + p, n = pix / P, pos = pix - n * P;
+                        int run = Math.min(kc - p, P - pos);
+                        int src0 = gOff + (n * Cout + gc) * P + pos;
+                        for (int o = 0; o < Og; o++) {
+                            int r = o / MR, i = o % MR, src = src0 + o * P, dst = r * kc * MR + p * MR + i;
+                            for (int e = 0; e < run; e++) ap[dst + e * MR] = gOut[src + e];
+                        }
+                        for (int e = 0; e < run; e++) {
+                            int pe = pos + e, oh = pe / Wo, ow = pe - oh * Wo;
+                            bases[p + e] = n * C * planeP + gx + oh * sH * Wp + ow * sW;
+                        }
+                        p += run;
+                    }
+                    float beta = pb == 0 ? 0f : 1f;
+                    for (int q = q0; q < q1; q++) {
+                        // Taps past K repeat the last one: valid reads, results dropped.
+                        for (int jj = 0; jj < NR; jj++) taps[jj] = tapOff[Math.min(q * NR + jj, K - 1)];
+                        int nRuns = runs(taps, runStart, runLen);
+                        packRows(xp.data(), bases, 0, kc, taps, runStart, runLen, nRuns, bp);
+                        int cBase = (q - q0) * Mpad * NR;
+                        for (int r = 0; r < mPanels; r++) {
+                            GemmVector.kernel(MR, kc, ap, r * kc * MR, bp, 0, acc, cBase + r * MR * NR, NR, 1f, beta);
+                        }
+                    }
+                }
+                for (int q = q0; q < q1; q++) {
+                    int cols = Math.min(NR, K - q * NR), cBase = (q - q0) * Mpad * NR;
+                    for (int o = 0; o < Og; o++) {
+                        System.arraycopy(acc, cBase + o * NR, gw, (gc + o) * K + q * NR, cols);
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * As {@link Conv2dKernel#backward}, except that {@code gx} is overwritten: the weight gradient by
+     * {@link #weightGrad}, the input gradient by {@link #inputGrad} when {@link #transposable}, otherwise
+     * by the reference's GEMM + col2im.
+     */
+    static void backward(Conv2dKernel.Dims d, float[] x, int xOff, float[] w, int wOff, float[] gOut, int gOff,
+                         float[] gx, float[] gw) {
+        if (gw != null) {
+            Window2d g = d.win();
+            weightGrad(d, pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), x, xOff), gOut, gOff, gw);
+        }
+        if (gx != null) {
+            if (transposable(d)) {
+                inputGrad(d, w, wOff, gOut, gOff, gx);
+            } else {
+                Arrays.fill(gx, 0f);
+                Conv2dKernel.backwardReference(d, x, xOff, w, wOff, gOut, gOff, gx, null);
+            }
+        }
+    }
+
+    /** True when the input gradient of {@code d} can run as the transposed convolution (stride 1, padding fits). */
+    static boolean transposable(Conv2dKernel.Dims d) {
+        Window2d g = d.win();
+        return g.sH() == 1 && g.sW() == 1 && g.pH() <= g.dH() * (g.kH() - 1) && g.pW() <= g.dW() * (g.kW() - 1);
+    }
+
+    /**
+     * Input gradient {@code gx [N, C, H, W]} (overwritten) for a {@link #transposable} convolution: the
+     * forward over {@code gOut} padded by {@code d*(k-1) - p}, with the weight flipped in both spatial dims
+     * and its two channel dims swapped within each group.
+     */
+    static void inputGrad(Conv2dKernel.Dims d, float[] w, int wOff, float[] gOut, int gOff, float[] gx) {
+        Window2d g = d.win();
+        final int C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og();
+        final int kH = g.kH(), kW = g.kW(), taps = kH * kW;
+        float[] wt = new float[C * Og * taps];
+        for (int gi = 0; gi < groups; gi++) {
+            for (int o = 0; o < Og; o++) {
+                for (int c = 0; c < Cg; c++) {
+                    int src = wOff + ((gi * Og + o) * Cg + c) * taps, dst = ((gi * Cg + c) * Og + o) * taps;
+                    for (int t = 0; t < taps; t++) wt[dst + taps - 1 - t] = w[src + t];
+                }
+            }
+        }
+        int qH = g.dH() * (kH - 1) - g.pH(), qW = g.dW() * (kW - 1) - g.pW();
+        Padded gp = pad(d.N(), Cout, g.Ho(), g.Wo(), qH, qW, gOut, gOff);
+        forwardPadded(d.N(), Cout, C, groups, kH, kW, 1, 1, g.dH(), g.dW(), g.H(), g.W(), gp, wt, 0, null, 0, gx);
+    }
+}
