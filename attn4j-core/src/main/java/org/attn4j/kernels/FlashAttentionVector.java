@@ -13,11 +13,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Layout: the score tile is kept transposed, {@code St[j][i]} ({@code bc x br}), so that query rows are
  * vector lanes. The online softmax is then purely vertical — a block's running max, rescale factor, exponentials
- * and row sums are lane-wise operations over the tile's rows, with no horizontal reductions — and
- * {@code St = K_blk · Qᵀ_blk} reads K straight from its array (the rows broadcast) against a query block packed
- * once, transposed and pre-multiplied by the scale, into {@code [e][br]}. Every product is the small
- * register-tiled {@link #mm}: 4 rows x 2 vectors of accumulators (8 of AVX2's 16 registers), A read by
- * broadcasts at any two strides (so {@code Pᵀ} and {@code dSᵀ} need no transposed copy), B rows as vectors.
+ * and row sums are lane-wise operations over the tile's rows, with no horizontal reductions. Every product is a
+ * small register-tiled kernel, 4 rows x 2 vectors of accumulators (8 of AVX2's 16 registers; 8 x 1 for an odd
+ * last vector column) with A read by broadcasts and B rows as vectors. B is always packed in panels of two
+ * vectors ({@link #packPanels}: scale·Qᵀ and dOᵀ per query block, V, and the rows of Q, dO and K per item), so
+ * its loads advance by a constant stride and C2 hoists their bounds checks (with the runtime row stride of the
+ * plain arrays it checks every load: measured ~35% slower in the backward). A is read in place where its
+ * depth is unit-stride (K and V rows, Pᵀ and dSᵀ in the row-major tile); where the depth runs across the
+ * tile (P in {@code P·V}, dS in {@code dS·K}) the tile is stored in lane groups, {@code [br / lanes][bc][lanes]},
+ * read at the constant stride of one vector ({@link #mmg}).
  *
  * <p>Forward, per (item, query block) task: {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
  * sum ℓ, {@code α = exp(m_old - m_new)}), dropout, {@code O = diag(α) O + P V}; then {@code O / ℓ} and
@@ -77,7 +81,7 @@ final class FlashAttentionVector {
     private static final class Fwd {
         final float[] qt, st, o, m, l, alpha;
         final int[] keys;
-        final float[] vp;           // V with rows padded to evPad columns, when Ev is not a multiple of the lanes
+        final float[] vn;           // the item's V [S x evPad] in panels (mmp), packed once per item a thread meets
         int vItem = -1;
 
         Fwd(AttentionProblem p, Geometry g) {
@@ -88,7 +92,7 @@ final class FlashAttentionVector {
             l = new float[g.br];
             alpha = new float[g.br];
             keys = new int[g.br];
-            vp = p.ev % VL != 0 ? new float[p.s * g.evPad] : null;
+            vn = new float[p.s * g.evPad];
         }
     }
 
@@ -111,17 +115,11 @@ final class FlashAttentionVector {
         Arrays.fill(w.o, 0f);
         Arrays.fill(w.m, NEG_INF);
         Arrays.fill(w.l, 0f);
-        float[] vArr = p.v;
-        int vOff = p.vOffs[b], ldv = ev;
-        if (w.vp != null) {
-            if (w.vItem != b) {
-                padRows(p.v, p.vOffs[b], p.s, ev, w.vp, evPad);
-                w.vItem = b;
-            }
-            vArr = w.vp;
-            vOff = 0;
-            ldv = evPad;
+        if (w.vItem != b) {
+            packPanels(p.v, p.vOffs[b], ev, 1, p.s, ev, evPad, 1f, w.vn, 0);
+            w.vItem = b;
         }
+        int gs = g.bc * VL;                 // the score tile in lane groups: (j, ii) at (ii / VL)·gs + j·VL + ii % VL
         boolean drop = p.dropout();
         int threshold = drop ? AttentionDropout.threshold(p.dropoutP) : 0;
         float keepScale = AttentionDropout.keepScale(p.dropoutP);
@@ -131,11 +129,11 @@ final class FlashAttentionVector {
         int ko = p.kOffs[b];
         for (int j0 = 0; j0 < jEnd; j0 += g.bc) {
             int nj = Math.min(g.bc, jEnd - j0);
-            mmp(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, e, 0, w.st, 0, br, SET);
-            applyMask(p, b, i0, ni, j0, nj, w.st, br);
-            softmaxStep(nj, br, w.st, w.m, w.l, w.alpha);
-            if (drop) applyDropout(w.keys, 0, j0, nj, br, w.st, w.st, threshold, keepScale);
-            mm(br, evPad, nj, w.st, 0, 1, br, vArr, vOff + j0 * ldv, ldv, w.o, 0, evPad, SCALE, w.alpha);
+            mmp(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, e, 0, w.st, 0, VL, gs, SET);
+            applyMask(p, b, i0, ni, j0, nj, w.st, VL, gs);
+            softmaxStep(nj, br, w.st, gs, w.m, w.l, w.alpha);
+            if (drop) applyDropout(w.keys, 0, j0, nj, br, w.st, w.st, VL, gs, threshold, keepScale);
+            mmg(br, evPad, nj, w.st, 0, gs, w.vn, 0, p.s, j0, w.o, 0, evPad, SCALE, w.alpha);
         }
         int bound = S.loopBound(ev);
         for (int ii = 0; ii < ni; ii++) {
@@ -152,26 +150,28 @@ final class FlashAttentionVector {
     }
 
     /**
-     * One online-softmax step over the tile's {@code nj} rows (keys), lane-wise over the {@code br} query lanes:
+     * One online-softmax step over the tile's {@code nj} rows (keys), lane-wise over the {@code br} query lanes
+     * (the tile in lane groups of stride {@code gs}):
      * {@code m_new = max(m, max_j St[j])}, {@code α = exp(m - m_new)}, {@code St[j] = exp(St[j] - m_new)},
      * {@code ℓ = α ℓ + Σ_j St[j]}. A lane that has seen only -inf uses 0 in place of m_new, so its
      * exponentials are exp(-inf) = 0 rather than NaN.
      */
-    private static void softmaxStep(int nj, int br, float[] st, float[] m, float[] l, float[] alpha) {
+    private static void softmaxStep(int nj, int br, float[] st, int gs, float[] m, float[] l, float[] alpha) {
         for (int c0 = 0; c0 < br; c0 += VL) {
+            int base = (c0 / VL) * gs;
             FloatVector mx = FloatVector.broadcast(S, NEG_INF);
-            for (int j = 0, at = c0; j < nj; j++, at += br) mx = mx.max(FloatVector.fromArray(S, st, at));
+            for (int j = 0, at = base; j < nj; j++, at += VL) mx = mx.max(FloatVector.fromArray(S, st, at));
             FloatVector mOld = FloatVector.fromArray(S, m, c0);
             FloatVector mNew = mOld.max(mx);
             FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
             FloatVector a = VectorMath.exp(mOld.sub(mu));
             FloatVector sum0 = FloatVector.zero(S), sum1 = sum0;
-            int j = 0, at = c0;
-            for (; j + 1 < nj; j += 2, at += 2 * br) {
+            int j = 0, at = base;
+            for (; j + 1 < nj; j += 2, at += 2 * VL) {
                 FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
-                FloatVector x1 = VectorMath.exp(FloatVector.fromArray(S, st, at + br).sub(mu));
+                FloatVector x1 = VectorMath.exp(FloatVector.fromArray(S, st, at + VL).sub(mu));
                 x0.intoArray(st, at);
-                x1.intoArray(st, at + br);
+                x1.intoArray(st, at + VL);
                 sum0 = sum0.add(x0);
                 sum1 = sum1.add(x1);
             }
@@ -246,12 +246,13 @@ final class FlashAttentionVector {
 
     /** Per-thread backward tiles. */
     private static final class Tiles {
-        final float[] st, dpt, pz, dkAcc, dvAcc, dqAcc;
+        final float[] st, dpt, pz, dsg, dkAcc, dvAcc, dqAcc;
 
         Tiles(AttentionProblem p, Geometry g) {
             st = new float[g.bc * g.br];
             dpt = new float[g.bc * g.br];
             pz = p.dropout() ? new float[g.bc * g.br] : null;
+            dsg = new float[g.bc * g.br];
             dkAcc = new float[g.bc * g.ePad];
             dvAcc = new float[g.bc * g.evPad];
             dqAcc = new float[g.br * g.ePad];
@@ -345,8 +346,8 @@ final class FlashAttentionVector {
         }
         float[] st = w.st, dpt = w.dpt;
         // P = exp((S - m) - log ℓ), transposed: rows are keys, lanes are query rows.
-        mmp(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, e, 0, st, 0, br, SET);
-        applyMask(p, b, i0, ni, j0, nj, st, br);
+        mmp(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, e, 0, st, 0, br, VL, SET);
+        applyMask(p, b, i0, ni, j0, nj, st, br, VL);
         for (int c0 = 0; c0 < br; c0 += VL) {
             FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
             for (int j = 0, at = c0; j < nj; j++, at += br) {
@@ -354,14 +355,14 @@ final class FlashAttentionVector {
             }
         }
         // dPᵀ = V dOᵀ.
-        mmp(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, ev, 0, dpt, 0, br, SET);
+        mmp(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, ev, 0, dpt, 0, br, VL, SET);
         float[] pz = st;
         if (p.dropout()) {
             int threshold = AttentionDropout.threshold(p.dropoutP);
             float keepScale = AttentionDropout.keepScale(p.dropoutP);
             pz = w.pz;
-            applyDropout(it.keys, i0, j0, nj, br, st, pz, threshold, keepScale);
-            applyDropout(it.keys, i0, j0, nj, br, dpt, dpt, threshold, keepScale);
+            applyDropout(it.keys, i0, j0, nj, br, st, pz, br, VL, threshold, keepScale);
+            applyDropout(it.keys, i0, j0, nj, br, dpt, dpt, br, VL, threshold, keepScale);
         }
         // dS = P ∘ (dP∘Z - D), over dP's tile.
         for (int c0 = 0; c0 < br; c0 += VL) {
@@ -371,10 +372,18 @@ final class FlashAttentionVector {
             }
         }
         if (p.replacesFinite()) clearReplaced(p, b, i0, ni, j0, nj, dpt, br);
+        if (q) {
+            // dS again in lane groups, the A operand of dQ += dS K at a constant stride.
+            int gs = g.bc * VL;
+            for (int c0 = 0; c0 < br; c0 += VL) {
+                int base = (c0 / VL) * gs;
+                for (int j = 0; j < nj; j++) FloatVector.fromArray(S, dpt, j * br + c0).intoArray(w.dsg, base + j * VL);
+            }
+        }
         if (kv) {
             // dV += (P∘Z)ᵀ dO and dK += dSᵀ Q over the block's ni valid rows.
-            mmp(nj, g.evPad, ni, pz, 0, br, 1, it.don, 0, p.l, i0, w.dvAcc, 0, g.evPad, ADD);
-            mmp(nj, g.ePad, ni, dpt, 0, br, 1, it.qn, 0, p.l, i0, w.dkAcc, 0, g.ePad, ADD);
+            mmp(nj, g.evPad, ni, pz, 0, br, 1, it.don, 0, p.l, i0, w.dvAcc, 0, g.evPad, VL, ADD);
+            mmp(nj, g.ePad, ni, dpt, 0, br, 1, it.qn, 0, p.l, i0, w.dkAcc, 0, g.ePad, VL, ADD);
             if (dMask != null) {
                 int mo = p.maskOffs[b] + j0, rs = p.maskRowStride;
                 for (int ii = 0; ii < ni; ii++) {
@@ -385,7 +394,7 @@ final class FlashAttentionVector {
         }
         if (q) {
             // dQ += dS K.
-            mmp(ni, g.ePad, nj, dpt, 0, 1, br, it.kn, 0, p.s, j0, dqAcc, dqOff + i0 * g.ePad, g.ePad, ADD);
+            mmg(ni, g.ePad, nj, w.dsg, 0, g.bc * VL, it.kn, 0, p.s, j0, dqAcc, dqOff + i0 * g.ePad, g.ePad, ADD, null);
         }
     }
 
@@ -423,50 +432,44 @@ final class FlashAttentionVector {
         }
     }
 
-    /** {@code rows x cols} rows from {@code src[off]} into {@code dst} with rows {@code ld} apart, zero-padded. */
-    private static void padRows(float[] src, int off, int rows, int cols, float[] dst, int ld) {
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(src, off + r * cols, dst, r * ld, cols);
-            Arrays.fill(dst, r * ld + cols, (r + 1) * ld, 0f);
-        }
-    }
-
     /**
-     * Causal or mask on the transposed score tile: row j (key {@code j0 + j}), lane ii (query {@code i0 + ii}).
-     * Padding lanes ({@code ii >= ni}) are left as they are; nothing reads them.
+     * Causal or mask on the transposed score tile: row j (key {@code j0 + j}), lane ii (query {@code i0 + ii}) at
+     * {@code (ii / VL)·gs + j·rs + ii % VL} (row-major: {@code rs = br, gs = VL}; lane groups: {@code rs = VL,
+     * gs = bc·VL}). Padding lanes ({@code ii >= ni}) are left as they are; nothing reads them.
      */
-    private static void applyMask(AttentionProblem p, int b, int i0, int ni, int j0, int nj, float[] st, int br) {
+    private static void applyMask(AttentionProblem p, int b, int i0, int ni, int j0, int nj, float[] st, int rs, int gs) {
         float mv = p.maskedValue;
+        int lanes = roundUp(ni, VL);
         if (p.causal) {
             for (int j = 0; j < nj; j++) {
                 int upto = Math.min(ni, j0 + j - i0);                  // lanes with i < j are above the diagonal
-                if (upto > 0) Arrays.fill(st, j * br, j * br + upto, mv);
+                for (int ii = 0; ii < upto; ii++) st[(ii / VL) * gs + j * rs + ii % VL] = mv;
             }
             return;
         }
         if (p.maskKind == AttentionProblem.MaskKind.NONE) return;
-        int mo = p.maskOffs[b], rs = p.maskRowStride;
+        int mo = p.maskOffs[b], mrs = p.maskRowStride;
         boolean add = p.maskKind == AttentionProblem.MaskKind.ADD;
-        if (rs == 0) {
+        if (mrs == 0) {
             // One value per key (key padding): the whole tile row.
+            FloatVector mvv = FloatVector.broadcast(S, mv);
             for (int j = 0; j < nj; j++) {
                 float x = p.mask[mo + j0 + j];
-                if (add) {
-                    if (x == 0f) continue;
-                    FloatVector xv = FloatVector.broadcast(S, x);
-                    for (int c0 = j * br; c0 < (j + 1) * br; c0 += VL) FloatVector.fromArray(S, st, c0).add(xv).intoArray(st, c0);
-                } else if (x == 0f) {
-                    Arrays.fill(st, j * br, (j + 1) * br, mv);
+                if (add ? x == 0f : x != 0f) continue;
+                FloatVector xv = FloatVector.broadcast(S, x);
+                for (int c0 = 0; c0 < lanes; c0 += VL) {
+                    int at = (c0 / VL) * gs + j * rs;
+                    (add ? FloatVector.fromArray(S, st, at).add(xv) : mvv).intoArray(st, at);
                 }
             }
             return;
         }
         for (int ii = 0; ii < ni; ii++) {
-            int mrow = mo + (i0 + ii) * rs + j0;
+            int mrow = mo + (i0 + ii) * mrs + j0, at = (ii / VL) * gs + ii % VL;
             if (add) {
-                for (int j = 0; j < nj; j++) st[j * br + ii] += p.mask[mrow + j];
+                for (int j = 0; j < nj; j++) st[at + j * rs] += p.mask[mrow + j];
             } else {
-                for (int j = 0; j < nj; j++) if (p.mask[mrow + j] == 0f) st[j * br + ii] = mv;
+                for (int j = 0; j < nj; j++) if (p.mask[mrow + j] == 0f) st[at + j * rs] = mv;
             }
         }
     }
@@ -488,15 +491,16 @@ final class FlashAttentionVector {
     }
 
     /**
-     * {@code dst[j][lanes] = src[j][lanes] · Z(i0 + lane, j0 + j)}: the dropout factor 0 or {@code keepScale} of
+     * {@code dst[j][lanes] = src[j][lanes] · Z(i0 + lane, j0 + j)} (tiles laid out as in {@link #applyMask}): the
+     * dropout factor 0 or {@code keepScale} of
      * {@link AttentionDropout}, computed 32-bit lane-wise ({@code fmix32} vectorised) from the lanes' row keys.
      */
     private static void applyDropout(int[] keys, int i0, int j0, int nj, int br, float[] src, float[] dst,
-                                     int threshold, float keepScale) {
+                                     int rs, int gs, int threshold, float keepScale) {
         FloatVector zero = FloatVector.zero(S);
         for (int c0 = 0; c0 < br; c0 += VL) {
             IntVector kv = IntVector.fromArray(IS, keys, i0 + c0);
-            for (int j = 0, at = c0; j < nj; j++, at += br) {
+            for (int j = 0, at = (c0 / VL) * gs; j < nj; j++, at += rs) {
                 IntVector h = kv.add((j0 + j) * AttentionDropout.COLUMN_STEP);
                 h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 16)).mul(0x85EBCA6B);
                 h = h.lanewise(VectorOperators.XOR, h.lanewise(VectorOperators.LSHR, 13)).mul(0xC2B2AE35);
@@ -511,143 +515,35 @@ final class FlashAttentionVector {
     // ================================================================== the small matrix product
 
     /**
-     * {@code C[rows, cols] = A·B} ({@link #SET}), {@code C += A·B} ({@link #ADD}) or
-     * {@code C = diag(rowScale)·C + A·B} ({@link #SCALE}), where {@code A(r, p) = a[aOff + r·ars + p·aps]} (read
-     * by broadcasts: any strides, so a transposed A costs nothing), {@code B(p, c) = b[bOff + p·ldb + c]} and
-     * {@code C(r, c) = c[cOff + r·ldc + c]}; {@code cols} must be a multiple of the vector length, rows and depth
-     * are free. Register tiles: 4 rows x 2 vectors, and 8 rows x 1 vector for an odd last vector column.
-     */
-    static void mm(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
-                   float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int mode, float[] rowScale) {
-        int pairs = cols / (2 * VL) * (2 * VL);
-        for (int r = 0; r < rows; r += 4) {
-            int valid = Math.min(4, rows - r);
-            for (int col = 0; col < pairs; col += 2 * VL) {
-                k4x2(depth, a, aOff + r * ars, ars, aps, b, bOff + col, ldb, c, cOff + r * ldc + col, ldc, mode, rowScale, r, valid);
-            }
-        }
-        if (pairs == cols) return;
-        // The odd last vector column: 8 rows at a time, so that 8 independent accumulators hide the FMA latency.
-        int r = 0;
-        for (; r + 8 <= rows; r += 8) {
-            k8x1(depth, a, aOff + r * ars, ars, aps, b, bOff + pairs, ldb, c, cOff + r * ldc + pairs, ldc, mode, rowScale, r);
-        }
-        for (; r < rows; r += 4) {
-            k4x1(depth, a, aOff + r * ars, ars, aps, b, bOff + pairs, ldb, c, cOff + r * ldc + pairs, ldc, mode, rowScale, r,
-                    Math.min(4, rows - r));
-        }
-    }
-
-    /**
-     * 4 rows x 2 vectors. With fewer than 4 {@code valid} rows the missing ones re-read the last valid row
-     * (in bounds, results discarded): a full tile still beats a narrow kernel whose few accumulators leave the
-     * FMA pipes waiting on latency.
-     */
-    private static void k4x2(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
-                             float[] c, int c0, int ldc, int mode, float[] rs, int r, int valid) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
-        for (int p = 0; p < depth; p++) {
-            int bi = b0 + p * ldb, ai = p * aps;
-            FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
-            FloatVector y = FloatVector.broadcast(S, a[a0 + ai]);
-            c00 = y.fma(x0, c00);
-            c01 = y.fma(x1, c01);
-            y = FloatVector.broadcast(S, a[a1 + ai]);
-            c10 = y.fma(x0, c10);
-            c11 = y.fma(x1, c11);
-            y = FloatVector.broadcast(S, a[a2 + ai]);
-            c20 = y.fma(x0, c20);
-            c21 = y.fma(x1, c21);
-            y = FloatVector.broadcast(S, a[a3 + ai]);
-            c30 = y.fma(x0, c30);
-            c31 = y.fma(x1, c31);
-        }
-        store(c00, c, c0, mode, rs, r);
-        store(c01, c, c0 + VL, mode, rs, r);
-        if (valid < 2) return;
-        store(c10, c, c0 + ldc, mode, rs, r + 1);
-        store(c11, c, c0 + ldc + VL, mode, rs, r + 1);
-        if (valid < 3) return;
-        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
-        store(c21, c, c0 + 2 * ldc + VL, mode, rs, r + 2);
-        if (valid < 4) return;
-        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
-        store(c31, c, c0 + 3 * ldc + VL, mode, rs, r + 3);
-    }
-
-    /** 8 rows x 1 vector. */
-    private static void k8x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
-                             float[] c, int c0, int ldc, int mode, float[] rs, int r) {
-        FloatVector c0v = FloatVector.zero(S), c1v = c0v, c2v = c0v, c3v = c0v, c4v = c0v, c5v = c0v, c6v = c0v, c7v = c0v;
-        int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
-        for (int p = 0; p < depth; p++) {
-            int ai = p * aps;
-            FloatVector x = FloatVector.fromArray(S, b, b0 + p * ldb);
-            c0v = FloatVector.broadcast(S, a[a0 + ai]).fma(x, c0v);
-            c1v = FloatVector.broadcast(S, a[a1 + ai]).fma(x, c1v);
-            c2v = FloatVector.broadcast(S, a[a2 + ai]).fma(x, c2v);
-            c3v = FloatVector.broadcast(S, a[a3 + ai]).fma(x, c3v);
-            c4v = FloatVector.broadcast(S, a[a4 + ai]).fma(x, c4v);
-            c5v = FloatVector.broadcast(S, a[a5 + ai]).fma(x, c5v);
-            c6v = FloatVector.broadcast(S, a[a6 + ai]).fma(x, c6v);
-            c7v = FloatVector.broadcast(S, a[a7 + ai]).fma(x, c7v);
-        }
-        store(c0v, c, c0, mode, rs, r);
-        store(c1v, c, c0 + ldc, mode, rs, r + 1);
-        store(c2v, c, c0 + 2 * ldc, mode, rs, r + 2);
-        store(c3v, c, c0 + 3 * ldc, mode, rs, r + 3);
-        store(c4v, c, c0 + 4 * ldc, mode, rs, r + 4);
-        store(c5v, c, c0 + 5 * ldc, mode, rs, r + 5);
-        store(c6v, c, c0 + 6 * ldc, mode, rs, r + 6);
-        store(c7v, c, c0 + 7 * ldc, mode, rs, r + 7);
-    }
-
-    /** 4 rows x 1 vector, for at most a few rows at the end of the odd column; missing rows as in {@link #k4x2}. */
-    private static void k4x1(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0, int ldb,
-                             float[] c, int c0, int ldc, int mode, float[] rs, int r, int valid) {
-        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
-        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
-        for (int p = 0; p < depth; p++) {
-            int ai = p * aps;
-            FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * ldb);
-            c00 = FloatVector.broadcast(S, a[a0 + ai]).fma(x0, c00);
-            c10 = FloatVector.broadcast(S, a[a1 + ai]).fma(x0, c10);
-            c20 = FloatVector.broadcast(S, a[a2 + ai]).fma(x0, c20);
-            c30 = FloatVector.broadcast(S, a[a3 + ai]).fma(x0, c30);
-        }
-        store(c00, c, c0, mode, rs, r);
-        if (valid > 1) store(c10, c, c0 + ldc, mode, rs, r + 1);
-        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
-        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
-    }
-
-    /**
-     * {@link #mm} with B packed in panels ({@link #packPanels}) of {@code bDepth} rows, the product reading rows
+     * {@code C[rows, cols] = A·B} ({@link #SET}) or {@code C += A·B} ({@link #ADD}), where
+     * {@code A(r, p) = a[aOff + r·ars + p·aps]} is read by broadcasts (any strides: a transposed A costs nothing) and
+     * B is packed in panels ({@link #packPanels}) of {@code bDepth} rows, the product reading rows
      * {@code [t0, t0 + depth)} of them: every B load is then {@code p · 2·lanes} (or {@code p · lanes}) from a
      * fixed base, a constant stride for which C2 hoists the bounds checks out of the loop (with a runtime
-     * stride it checks every load).
+     * stride it checks every load). Vector q of C's row r is stored at {@code cOff + r·ldc + q·cvs}
+     * ({@code cvs = lanes} for row-major C; {@code ldc = lanes, cvs = group stride} for a tile in lane groups).
      */
     static void mmp(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
-                    float[] b, int bOff, int bDepth, int t0, float[] c, int cOff, int ldc, int mode) {
+                    float[] b, int bOff, int bDepth, int t0, float[] c, int cOff, int ldc, int cvs, int mode) {
         int pairs = cols / (2 * VL) * (2 * VL);
         for (int r = 0; r < rows; r += 4) {
             int valid = Math.min(4, rows - r);
             for (int col = 0; col < pairs; col += 2 * VL) {
                 int b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
-                k4x2p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + col, ldc, mode, valid);
+                k4x2p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + col / VL * cvs, ldc, cvs, mode, valid);
             }
         }
         if (pairs == cols) return;
         int b0 = bOff + pairs * bDepth + t0 * VL, r = 0;
-        for (; r + 8 <= rows; r += 8) k8x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + pairs, ldc, mode);
+        int cCol = pairs / VL * cvs;
+        for (; r + 8 <= rows; r += 8) k8x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + cCol, ldc, mode);
         for (; r < rows; r += 4) {
-            k4x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + pairs, ldc, mode, Math.min(4, rows - r));
+            k4x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + cCol, ldc, mode, Math.min(4, rows - r));
         }
     }
 
     private static void k4x2p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
-                              float[] c, int c0, int ldc, int mode, int valid) {
+                              float[] c, int c0, int ldc, int cvs, int mode, int valid) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
         for (int p = 0; p < depth; p++) {
@@ -667,16 +563,16 @@ final class FlashAttentionVector {
             c31 = y.fma(x1, c31);
         }
         store(c00, c, c0, mode, null, 0);
-        store(c01, c, c0 + VL, mode, null, 0);
+        store(c01, c, c0 + cvs, mode, null, 0);
         if (valid < 2) return;
         store(c10, c, c0 + ldc, mode, null, 0);
-        store(c11, c, c0 + ldc + VL, mode, null, 0);
+        store(c11, c, c0 + ldc + cvs, mode, null, 0);
         if (valid < 3) return;
         store(c20, c, c0 + 2 * ldc, mode, null, 0);
-        store(c21, c, c0 + 2 * ldc + VL, mode, null, 0);
+        store(c21, c, c0 + 2 * ldc + cvs, mode, null, 0);
         if (valid < 4) return;
         store(c30, c, c0 + 3 * ldc, mode, null, 0);
-        store(c31, c, c0 + 3 * ldc + VL, mode, null, 0);
+        store(c31, c, c0 + 3 * ldc + cvs, mode, null, 0);
     }
 
     private static void k8x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
@@ -721,6 +617,81 @@ final class FlashAttentionVector {
         if (valid > 1) store(c10, c, c0 + ldc, mode, null, 0);
         if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, null, 0);
         if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, null, 0);
+    }
+
+    /**
+     * {@link #mmp} with A in lane groups: {@code A(r, p) = a[aOff + (r / lanes)·aGroup + p·lanes + r % lanes]} — the
+     * score tile as the forward keeps it, read at the constant stride of one vector. Row tiles of 4 never straddle
+     * a group. With {@link #SCALE}, C's row r is first multiplied by {@code rowScale[r]} (the online softmax's
+     * rescale of the running output).
+     */
+    static void mmg(int rows, int cols, int depth, float[] a, int aOff, int aGroup, float[] b, int bOff, int bDepth, int t0,
+                    float[] c, int cOff, int ldc, int mode, float[] rowScale) {
+        int pairs = cols / (2 * VL) * (2 * VL);
+        for (int r = 0; r < rows; r += 4) {
+            int valid = Math.min(4, rows - r), a0 = aOff + (r / VL) * aGroup + r % VL;
+            for (int col = 0; col < pairs; col += 2 * VL) {
+                int b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
+                k4x2g(depth, a, a0, b, b0, c, cOff + r * ldc + col, ldc, mode, rowScale, r, valid);
+            }
+        }
+        if (pairs == cols) return;
+        int b0 = bOff + pairs * bDepth + t0 * VL;
+        for (int r = 0; r < rows; r += 4) {
+            int a0 = aOff + (r / VL) * aGroup + r % VL;
+            k4x1g(depth, a, a0, b, b0, c, cOff + r * ldc + pairs, ldc, mode, rowScale, r, Math.min(4, rows - r));
+        }
+    }
+
+    private static void k4x2g(int depth, float[] a, int a0, float[] b, int b0, float[] c, int c0, int ldc, int mode,
+                              float[] rs, int r, int valid) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int d1 = Math.min(1, valid - 1), d2 = Math.min(2, valid - 1), d3 = Math.min(3, valid - 1);
+        for (int p = 0; p < depth; p++) {
+            int bi = b0 + p * (2 * VL), ai = a0 + p * VL;
+            FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector y = FloatVector.broadcast(S, a[ai]);
+            c00 = y.fma(x0, c00);
+            c01 = y.fma(x1, c01);
+            y = FloatVector.broadcast(S, a[ai + d1]);
+            c10 = y.fma(x0, c10);
+            c11 = y.fma(x1, c11);
+            y = FloatVector.broadcast(S, a[ai + d2]);
+            c20 = y.fma(x0, c20);
+            c21 = y.fma(x1, c21);
+            y = FloatVector.broadcast(S, a[ai + d3]);
+            c30 = y.fma(x0, c30);
+            c31 = y.fma(x1, c31);
+        }
+        store(c00, c, c0, mode, rs, r);
+        store(c01, c, c0 + VL, mode, rs, r);
+        if (valid < 2) return;
+        store(c10, c, c0 + ldc, mode, rs, r + 1);
+        store(c11, c, c0 + ldc + VL, mode, rs, r + 1);
+        if (valid < 3) return;
+        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
+        store(c21, c, c0 + 2 * ldc + VL, mode, rs, r + 2);
+        if (valid < 4) return;
+        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
+        store(c31, c, c0 + 3 * ldc + VL, mode, rs, r + 3);
+    }
+
+    private static void k4x1g(int depth, float[] a, int a0, float[] b, int b0, float[] c, int c0, int ldc, int mode,
+                              float[] rs, int r, int valid) {
+        FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
+        int d1 = Math.min(1, valid - 1), d2 = Math.min(2, valid - 1), d3 = Math.min(3, valid - 1);
+        for (int p = 0; p < depth; p++) {
+            int ai = a0 + p * VL;
+            FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * VL);
+            c00 = FloatVector.broadcast(S, a[ai]).fma(x0, c00);
+            c10 = FloatVector.broadcast(S, a[ai + d1]).fma(x0, c10);
+            c20 = FloatVector.broadcast(S, a[ai + d2]).fma(x0, c20);
+            c30 = FloatVector.broadcast(S, a[ai + d3]).fma(x0, c30);
+        }
+        store(c00, c, c0, mode, rs, r);
+        if (valid > 1) store(c10, c, c0 + ldc, mode, rs, r + 1);
+        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
+        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
     }
 
     private static void store(FloatVector acc, float[] c, int at, int mode, float[] rs, int r) {
