@@ -85,6 +85,27 @@ class ScalarFallbackTest {
         assertEquals((double) m, softOurs.sum().item(), 1e-5, "softmax rows sum to one");
     }
 
+    @Test
+    void fusedAttentionMatchesAFloat64Golden() {
+        // Through the public API: ScaledDotProductAttention without weights runs FlashAttention, whose vector or
+        // scalar kernel is the one this JVM has. Causal with L != S, head dims not multiples of 8, forward and
+        // backward. Tolerance: float32 sums of at most 21 keys and 13 features of O(1) terms: 2e-6 absolute
+        // (outputs) and 1e-5 (gradients, longer sums and a difference of two of them).
+        Generator g = new Generator(82);
+        int l = 9, s = 21, e = 13, ev = 6;
+        Tensor q = Tensor.randn(g, 2, l, e).requiresGrad(true), k = Tensor.randn(g, 2, s, e).requiresGrad(true);
+        Tensor v = Tensor.randn(g, 2, s, ev).requiresGrad(true), dOut = Tensor.randn(g, 2, l, ev);
+        Tensor out = org.attn4j.attention.ScaledDotProductAttention.compute(q, k, v,
+                org.attn4j.attention.ScaledDotProductAttention.Options.none().causal(), false).output();
+        out.backward(dOut);
+        var gold = org.attn4j.testing.AttentionGolden.compute(2, l, s, e, ev, q.toFloatArray(), k.toFloatArray(), v.toFloatArray(),
+                1 / Math.sqrt(e), null, true, Float.NEGATIVE_INFINITY, null, 1, dOut.toFloatArray());
+        Assertions2.assertClose("attention output", Tensor.of(toFloat(gold.out()), 2, l, ev), out, 2e-6, 1e-6);
+        Assertions2.assertClose("attention dq", Tensor.of(toFloat(gold.dq()), 2, l, e), q.grad(), 1e-5, 1e-5);
+        Assertions2.assertClose("attention dk", Tensor.of(toFloat(gold.dk()), 2, s, e), k.grad(), 1e-5, 1e-5);
+        Assertions2.assertClose("attention dv", Tensor.of(toFloat(gold.dv()), 2, s, ev), v.grad(), 1e-5, 1e-5);
+    }
+
     private static float[] toFloat(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
