@@ -42,7 +42,18 @@ final class Conv2dVector {
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final int NR = GemmVector.NR, MR = GemmVector.MR, KC = GemmVector.KC;
+    private static final int NR = GemmVector.NR, KC = GemmVector.KC;
+    /** Rows of the forward tile: {@link GemmVector}'s 3 x NR micro-kernel, whatever the vector width. */
+    private static final int MR = 3;
+    /** The weight-gradient tile of {@link #kernel4x2}: 4 taps by two vectors of output channels. */
+    private static final int WR = 4, WN = 2 * L;
+    /**
+     * Floats of slack after a padded copy: a direct-rows panel of the last image reads up to
+     * {@code NR - 1 + (kW-1)*dW} past its last plane, a packed run up to {@code L - 1}.
+     */
+    private static int slack(int kW, int dW) {
+        return NR + (kW - 1) * dW + L;
+    }
     /** A fork should carry at least this many flops. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 20;
 
@@ -68,12 +79,12 @@ final class Conv2dVector {
     }
 
     /**
-     * {@code x [N, C, H, W]} at {@code xOff} copied with {@code pH, pW} zeros on each side and {@code L - 1}
-     * more past the end, so that a vector load starting at any element stays inside the array.
+     * {@code x [N, C, H, W]} at {@code xOff} copied with {@code pH, pW} zeros on each side and {@code slack}
+     * more past the end (see {@link #slack}), so that the kernels' vector loads stay inside the array.
      */
-    static Padded pad(int N, int C, int H, int W, int pH, int pW, float[] x, int xOff) {
+    static Padded pad(int N, int C, int H, int W, int pH, int pW, int slack, float[] x, int xOff) {
         int Hp = H + 2 * pH, Wp = W + 2 * pW, planeP = Hp * Wp;
-        float[] xp = new float[N * C * planeP + L - 1];
+        float[] xp = new float[N * C * planeP + slack];
         Parallel.forRangeByCost(N * C, planeP, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int src = xOff + pl * H * W, dst = pl * planeP + pH * Wp + pW;
@@ -147,7 +158,7 @@ final class Conv2dVector {
     /** As {@link Conv2dKernel#forward} (stride, dilation, padding and groups as in {@code d}). */
     static void forward(Conv2dKernel.Dims d, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff, float[] out) {
         Window2d g = d.win();
-        Padded xp = pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), x, xOff);
+        Padded xp = pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), slack(g.kW(), g.dW()), x, xOff);
         forwardPadded(d.N(), d.C(), d.Cout(), d.groups(), g.kH(), g.kW(), g.sH(), g.sW(), g.dH(), g.dW(), g.Ho(), g.Wo(),
                 xp, w, wOff, bias, bOff, out);
     }
@@ -165,6 +176,7 @@ final class Conv2dVector {
         final int[] tapOff = tapOffsets(Cg, kH, kW, dH, dW, xp);
         // A = the weight of each group, packed once: block pc of depth kc at pc*Mpad, panel r at r*kc*MR.
         final float[] ap = new float[groups * Mpad * K];
+        final boolean direct = sH == 1 && sW == 1;
         for (int gi = 0; gi < groups; gi++) {
             int base = gi * Mpad * K;
             for (int pc = 0; pc < K; pc += kcStep) {
@@ -175,6 +187,10 @@ final class Conv2dVector {
                     for (int p = 0; p < kc; p++) ap[dst + p * MR] = w[src + p];
                 }
             }
+        }
+        if (direct) {
+            forwardDirect(N, C, Cout, groups, Ho, Wo, xp, ap, Mpad, K, kcStep, tapOff, bias, bOff, out);
+            return;
         }
         final int panels = ceilDiv(NP, NR);
         long flopsPerPanel = 2L * Cout * K * NR;
@@ -222,6 +238,180 @@ final class Conv2dVector {
     }
 
     /**
+     * The stride-1 forward without packing B. Output pixel {@code (oh, ow)} of image n reads
+     * {@code xp[n*C*Hp*Wp + tapOff(t) + v]} with {@code v = oh*Wp + ow}: over the padded-width grid
+     * {@code v in [0, Ho*Wp)} a panel of NR consecutive v is NR consecutive floats of every tap row, which
+     * {@link #kernelRows} loads in place. Grid columns {@code ow >= Wo} (and v past the grid in an image's
+     * last panel) are computed and dropped: 7% more work for 28x28 planes with padding 1, 22% for 14x14,
+     * against packing every B panel (measured at about half the micro-kernel's time).
+     */
+    private static void forwardDirect(int N, int C, int Cout, int groups, int Ho, int Wo, Padded xp, float[] ap,
+                                      int Mpad, int K, int kcStep, int[] tapOff, float[] bias, int bOff, float[] out) {
+        final int Cg = C / groups, Og = Cout / groups, P = Ho * Wo, Wp = xp.Wp(), planeP = xp.plane();
+        final int V = Ho * Wp, perImage = ceilDiv(V, NR), panels = N * perImage, mPanels = Mpad / MR;
+        long flopsPerPanel = 2L * Cout * K * NR;
+        int grain = (int) Math.max(1, MIN_FLOPS_PER_TASK / flopsPerPanel);
+        Parallel.forRange(panels, grain, (q0, q1) -> {
+            Buffers buf = BUFFERS.get();
+            float[] cp = buf.c(Mpad * NR);
+            int[] outs = buf.outs, rowBase = buf.rowBase(K);
+            for (int q = q0; q < q1; q++) {
+                int n = q / perImage, v0 = (q - n * perImage) * NR;
+                int valid = 0;
+                for (int jj = 0; jj < NR; jj++) {
+                    int v = v0 + jj, oh = v / Wp, ow = v - oh * Wp;
+                    outs[jj] = v < V && ow < Wo ? n * Cout * P + oh * Wo + ow : -1;
+                    if (outs[jj] >= 0) valid++;
+                }
+                for (int gi = 0; gi < groups; gi++) {
+                    int xBase = n * C * planeP + gi * Cg * planeP + v0;
+                    for (int pc = 0; pc < K; pc += kcStep) {
+                        int kc = Math.min(kcStep, K - pc);
+                        int aBlock = gi * Mpad * K + pc * Mpad;
+                        float beta = pc == 0 ? 0f : 1f;
+                        for (int r = 0; r < mPanels; r++) {
+                            kernelRows(kc, ap, aBlock + r * kc * MR, xp.data(), tapOff, pc, xBase, cp, r * MR * NR, NR, beta);
+                        }
+                    }
+                    for (int o = 0; o < Og; o++) {
+                        int co = gi * Og + o, row = o * NR, rowOut = co * P;
+                        float b = bias == null ? 0f : bias[bOff + co];
+                        if (valid == NR && outs[NR - 1] - outs[0] == NR - 1) {
+                            int dst = outs[0] + rowOut;
+                            for (int jj = 0; jj < NR; jj++) out[dst + jj] = cp[row + jj] + b;
+                        } else {
+                            for (int jj = 0; jj < NR; jj++) if (outs[jj] >= 0) out[outs[jj] + rowOut] = cp[row + jj] + b;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code C[3, NR] = Apanel[3, kc] * B (+ C when beta is 1)}, with B's row p read in place at
+     * {@code x[rowOff[ro + p] + xBase ..]}: {@link GemmVector}'s 3 x 3-vector tile with unpacked B rows.
+     */
+    private static void kernelRows(int kc, float[] ap, int ao, float[] x, int[] rowOff, int ro, int xBase,
+                                   float[] c, int co, int ldc, float beta) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = rowOff[ro + p] + xBase, ai = ao + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, x, bi);
+            FloatVector b1 = FloatVector.fromArray(S, x, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, x, bi + 2 * L);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01); c02 = a.fma(b2, c02);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11); c12 = a.fma(b2, c12);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
+        }
+        store(c, co, beta, c00, c01, c02);
+        store(c, co + ldc, beta, c10, c11, c12);
+        store(c, co + 2 * ldc, beta, c20, c21, c22);
+    }
+
+    private static void store(float[] c, int ci, float beta, FloatVector v0, FloatVector v1, FloatVector v2) {
+        if (beta != 0f) {
+            v0 = v0.add(FloatVector.fromArray(S, c, ci));
+            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+            v2 = v2.add(FloatVector.fromArray(S, c, ci + 2 * L));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + L);
+        v2.intoArray(c, ci + 2 * L);
+    }
+
+    /**
+     * {@code C[4, 2L] = A[4, kc] * Bpanel[kc, 2L] (+ C when accumulate)}, A's four rows read in place at
+     * {@code x[a_i + p]}, B packed {@code 2L} wide: eight accumulators, as many as AVX2's two FMA ports with
+     * four-cycle latency keep busy.
+     */
+    private static void kernel4x2(int kc, float[] x, int a0, int a1, int a2, int a3, float[] bp, int bo,
+                                  float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * WN;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + p]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, x[a1 + p]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, x[a2 + p]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, x[a3 + p]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+        }
+        store2(c, co, accumulate, c00, c01);
+        store2(c, co + ldc, accumulate, c10, c11);
+        store2(c, co + 2 * ldc, accumulate, c20, c21);
+        store2(c, co + 3 * ldc, accumulate, c30, c31);
+    }
+
+    private static void store2(float[] c, int ci, boolean accumulate, FloatVector v0, FloatVector v1) {
+        if (accumulate) {
+            v0 = v0.add(FloatVector.fromArray(S, c, ci));
+            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+        }
+        v0.intoArray(c, ci);
+        v1.intoArray(c, ci + L);
+    }
+
+    /**
+     * The stride-1 weight gradient as {@code dWᵀ[t, co] = sum_v xp[n*C*Hp*Wp + tapOff(t) + v] * gOutGrid[co, v]}
+     * over each image's padded-width grid {@code v = oh*Wp + ow}, where gOutGrid is gOut with zeros in the
+     * columns {@code ow >= Wo}: A's rows are the input's own rows (no packing), B is gOut transposed and
+     * packed once per image (C_out*Ho*Wp floats, small beside the product). Threads own whole panels of four
+     * taps and sum the images in order, so the result does not depend on the thread count.
+     */
+    private static void weightGradDirect(Conv2dKernel.Dims d, Padded xp, int[] tapOff, float[] gOut, int gOff, float[] gw) {
+        Window2d g = d.win();
+        final int N = d.N(), C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og(), K = d.k();
+        final int Ho = g.Ho(), Wo = g.Wo(), P = Ho * Wo, Wp = xp.Wp(), planeP = xp.plane(), V = Ho * Wp;
+        final int nPanels = ceilDiv(Og, WN), Npad = nPanels * WN, tPanels = ceilDiv(K, WR);
+        for (int gi = 0; gi < groups; gi++) {
+            final int gc = gi * Og, gx = gi * Cg * planeP;
+            Parallel.forRange(tPanels, 1, (t0, t1) -> {
+                float[] bp = BUFFERS.get().b(nPanels * V * WN);
+                float[] acc = new float[(t1 - t0) * WR * Npad];
+                for (int n = 0; n < N; n++) {
+                    // B: gOut[n, gc + co, oh, ow] at bp[(co / WN) * V * WN + (oh*Wp + ow) * WN + co % WN], zero for ow >= Wo.
+                    java.util.Arrays.fill(bp, 0, nPanels * V * WN, 0f);
+                    for (int co = 0; co < Og; co++) {
+                        int dst = (co / WN) * V * WN + co % WN, src = gOff + (n * Cout + gc + co) * P;
+                        for (int oh = 0; oh < Ho; oh++) {
+                            int dRow = dst + oh * Wp * WN, sRow = src + oh * Wo;
+                            for (int ow = 0; ow < Wo; ow++) bp[dRow + ow * WN] = gOut[sRow + ow];
+                        }
+                    }
+                    int xBase = n * C * planeP + gx;
+                    for (int tp = t0; tp < t1; tp++) {
+                        int t = tp * WR;
+                        // Taps past K repeat the last one: valid reads, results dropped.
+                        int a0 = xBase + tapOff[t], a1 = xBase + tapOff[Math.min(t + 1, K - 1)];
+                        int a2 = xBase + tapOff[Math.min(t + 2, K - 1)], a3 = xBase + tapOff[Math.min(t + 3, K - 1)];
+                        int cRow = (tp - t0) * WR * Npad;
+                        for (int q = 0; q < nPanels; q++) {
+                            kernel4x2(V, xp.data(), a0, a1, a2, a3, bp, q * V * WN, acc, cRow + q * WN, Npad, n > 0);
+                        }
+                    }
+                }
+                for (int tp = t0; tp < t1; tp++) {
+                    for (int i = 0; i < WR && tp * WR + i < K; i++) {
+                        int t = tp * WR + i, row = ((tp - t0) * WR + i) * Npad;
+                        for (int co = 0; co < Og; co++) gw[(gc + co) * K + t] = acc[row + co];
+                    }
+                }
+            });
+        }
+    }
+
+    /**
      * Weight gradient {@code gw [Cout, C/groups, kH, kW]} (overwritten) of the convolution {@code d} given
      * {@code gOut [N, Cout, Ho, Wo]} at {@code gOff} and the padded input.
      */
@@ -233,6 +423,11 @@ final class Conv2dVector {
         final int mPanels = ceilDiv(Og, MR), Mpad = mPanels * MR;
         final int kcStep = ceilDiv(NP, ceilDiv(NP, KC));
         final int[] tapOff = tapOffsets(Cg, g.kH(), g.kW(), g.dH(), g.dW(), xp);
+        if (sH == 1 && sW == 1 && Og >= L) {
+            // Fewer output channels than a vector would leave most of kernel4x2's columns empty.
+            weightGradDirect(d, xp, tapOff, gOut, gOff, gw);
+            return;
+        }
         final int nPanels = ceilDiv(K, NR);
         for (int gi = 0; gi < groups; gi++) {
             final int gx = gi * Cg * planeP, gc = gi * Og;
@@ -290,7 +485,7 @@ final class Conv2dVector {
                          float[] gx, float[] gw) {
         if (gw != null) {
             Window2d g = d.win();
-            weightGrad(d, pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), x, xOff), gOut, gOff, gw);
+            weightGrad(d, pad(d.N(), d.C(), g.H(), g.W(), g.pH(), g.pW(), slack(g.kW(), g.dW()), x, xOff), gOut, gOff, gw);
         }
         if (gx != null) {
             if (transposable(d)) {
@@ -327,7 +522,7 @@ final class Conv2dVector {
             }
         }
         int qH = g.dH() * (kH - 1) - g.pH(), qW = g.dW() * (kW - 1) - g.pW();
-        Padded gp = pad(d.N(), Cout, g.Ho(), g.Wo(), qH, qW, gOut, gOff);
+        Padded gp = pad(d.N(), Cout, g.Ho(), g.Wo(), qH, qW, slack(kW, g.dW()), gOut, gOff);
         forwardPadded(d.N(), Cout, C, groups, kH, kW, 1, 1, g.dH(), g.dW(), g.H(), g.W(), gp, wt, 0, null, 0, gx);
     }
 }

@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
  * panels of pixels straddling output rows and images (odd widths, 1x1 planes), strides and dilations
  * (runs of length 1, the col2im fallback for the input gradient), padding larger than the kernel allows for
  * the transposed form, groups, a single output channel, single input channel, a depth {@code K} over
- * {@link GemmVector#KC} (blocked), and more pixels than one weight-gradient block.
+ * {@link GemmVector#KC} (blocked), more pixels than one weight-gradient block, and for stride 1 both the
+ * direct-rows kernels (forward, and weight gradient with at least a vector of output channels per group)
+ * and the packed ones.
  *
  * <p>Tolerance: both sum the same products in float, in different orders and blockings; over at most a
  * few thousand terms of unit-variance values the difference stays below 2e-5 relative to the largest
@@ -37,6 +39,9 @@ class Conv2dVectorTest {
             {1, 3, 2, 1, 20, 20, 16, 16, 16, 16, 0, 0, 1, 1, 1},
             {2, 130, 5, 1, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0},
             {3, 3, 7, 1, 30, 31, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+            {2, 4, 16, 2, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+            {2, 3, 8, 1, 11, 10, 3, 3, 1, 1, 2, 2, 2, 2, 0},
+            {3, 64, 64, 1, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 0},
     };
 
     @Test
