@@ -73,7 +73,8 @@ final class TrainCommand {
         int threads = a.getInt("threads", Parallel.threads(), 1);
         int limit = a.getInt("limit", Integer.parseInt(saved.getOrDefault("limit", "0")), 0);
         float smoothing = (float) a.getDouble("label-smoothing", Double.parseDouble(saved.getOrDefault("label_smoothing", Double.toString(recipe.labelSmoothing()))), 0, 1);
-        double warmupEpochs = a.getDouble("warmup-epochs", 1, 0, 1000);
+        // Warm-up: a tenth of the run, at most one epoch (a 1-epoch run would otherwise be all warm-up).
+        double warmupEpochs = a.getDouble("warmup-epochs", Math.min(1.0, 0.1 * epochs), 0, 1000);
         double clipNorm = a.getDouble("clip-norm", recipe.clipNorm(), 0, 1e6);
         boolean augment = !a.has("no-augment") && !"false".equals(saved.getOrDefault("augment", "true"));
         if (!Set.of("sgd", "adam", "adamw").contains(optName)) {
