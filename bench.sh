@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the bench module and runs one benchmark against libtorch (through DJL, offline).
 #   ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]
+#   ./bench.sh vit [--threads T] [--batches 1,8] [--reps R] [--depth D]
+#   ./bench.sh train [--models cnn-cbam,cnn] [--steps 10] [--threads T]   (Fashion-MNIST CNN training vs libtorch)
+# Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 #   ./bench.sh attention [--threads T] [--reps R] [--no-long]
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
@@ -20,7 +23,7 @@ if [ -z "$JAVA" ]; then
   exit 1
 fi
 
-./mvnw -o -q -pl attn4j-bench -am package -DskipTests
+./mvnw -q -B -Pbench -pl attn4j-bench -am package -DskipTests
 
 export DJL_OFFLINE=true
 exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \

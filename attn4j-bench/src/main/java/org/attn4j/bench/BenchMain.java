@@ -26,6 +26,8 @@ public final class BenchMain {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "gemm" -> GemmBench.run(rest);
+            case "vit" -> VitBench.run(rest);
+            case "train" -> TrainBench.run(rest);
             case "attention" -> AttentionBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
@@ -38,6 +40,12 @@ public final class BenchMain {
     private static void usage() {
         System.err.println("usage: bench.sh NAME [options]");
         System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
+        System.err.println("  vit [--threads T] [--batches 1,8] [--reps R] [--depth D]");
+        System.err.println("                                                  ViT-B/16 forward vs the same network in libtorch ops");
+        System.err.println("  train [--models cnn-cbam,cnn] [--batch 128] [--parity 10] [--steps 10] [--warmup 3] [--lr 0.02]"
+                + " [--threads T] [--seed 1]");
+        System.err.println("        Fashion-MNIST CNN training: first losses vs libtorch (same weights, batches, SGD), then"
+                + " ms/step and the ratio");
         System.err.println("  attention [--threads T] [--reps R] [--no-long]   fused attention vs libtorch composed, forward and backward;");
         System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
     }

@@ -22,6 +22,10 @@ import org.attn4j.kernels.Parallel;
  * attn4j's pool and libtorch's intra-op threads (default: attn4j's {@link Parallel#threads()} and the
  * {@code ai.djl.pytorch.num_threads} property bench.sh passes, 2).
  *
+ * <p>On a machine shared with other busy processes, {@code BENCH_JAVA_OPTS=-Dbench.cputime=true ./bench.sh
+ * gemm --threads 1} times each rep by the calling thread's CPU time instead of wall time (both sides
+ * then run on that thread), which leaves out the time the thread was not scheduled.
+ *
  * <p>libtorch's time covers only the {@code matMul} call (its result stays in native memory and is
  * freed outside the timed region); attn4j's covers the {@code sgemm} call writing into a Java array.
  */

@@ -11,9 +11,14 @@ import java.util.Arrays;
 final class Interleaved {
     private Interleaved() {}
 
+    /**
+     * {@code -Dbench.cputime=true}: time by the calling thread's CPU time, meaningful only when all the
+     * work runs on that thread (one thread on both sides).
+     */
     static final boolean CPU = Boolean.getBoolean("bench.cputime");
     private static final java.lang.management.ThreadMXBean MX = java.lang.management.ManagementFactory.getThreadMXBean();
 
+    /** The clock reps are timed with, in ns. */
     static long now() {
         return CPU ? MX.getCurrentThreadCpuTime() : System.nanoTime();
     }

@@ -20,7 +20,7 @@ final class EvalCommand {
     private EvalCommand() {}
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
-        Args a = new Args("eval", argv, 1, Set.of("checkpoint", "data", "threads"), Set.of("help"));
+        Args a = new Args("eval", argv, 1, Set.of("checkpoint", "data", "threads", "limit"), Set.of("help"));
         if (a.has("help") || !a.has("checkpoint")) {
             if (!a.has("help")) throw new Args.UsageException("eval: --checkpoint DIR is required");
             out.print(Main.USAGE);
@@ -32,6 +32,8 @@ final class EvalCommand {
         UnaryModule net = loadModel(ckpt);
         Path dataDir = a.has("data") ? Path.of(a.get("data", "")) : null;
         Dataset test = FashionMnist.load(FashionMnist.Split.TEST, dataDir).normalized(FashionMnist.MEAN, FashionMnist.STD);
+        int limit = a.getInt("limit", 0, 0);
+        if (limit > 0) test = TrainCommand.head(test, limit);
         long t0 = System.nanoTime();
         Evaluation ev = Trainer.evaluate(net, new DataLoader(test, 500, false, false, Augment.NONE, 0), 5);
         double secs = (System.nanoTime() - t0) / 1e9;

@@ -19,10 +19,13 @@ public final class Main {
               train          train a model on Fashion-MNIST, evaluating every epoch
                              (--model cnn|cnn-se|cnn-cbam|cnn-eca|vit|bilstm-attn, --epochs N, --batch-size B,
                               --lr X, --optimizer sgd|adam|adamw, --seed S, --threads T, --out DIR,
-                              --resume DIR, --data DIR, --limit N)
-              eval           evaluate a checkpoint on the test set (--checkpoint DIR, --data DIR)
-              predict        classify test-set images with a checkpoint (--checkpoint DIR, --index I...)
+                              --resume DIR, --data DIR, --limit N, --test-limit N, --no-augment)
+              eval           evaluate a checkpoint on the test set (--checkpoint DIR, --data DIR, --limit N)
+              predict        classify Fashion-MNIST test images with a run's checkpoint (--checkpoint DIR, --index I...),
+                             or image files with a ViT and timm weights (--model NAME --weights FILE.safetensors IMAGE...)
               inspect        list the tensors of a .safetensors file (attn4j inspect FILE)
+              attention-map  draw CBAM's spatial attention on test images (--checkpoint DIR of a cnn-cbam run,
+                             --count N, --first I, --out FILE.png)
               help           this text
 
             Run 'attn4j <command> --help' for a command's options.
@@ -43,10 +46,13 @@ public final class Main {
             return switch (argv[0]) {
                 case "train" -> TrainCommand.run(argv, out, err);
                 case "eval" -> EvalCommand.run(argv, out, err);
-                case "predict" -> PredictCommand.run(argv, out, err);
+                // ImageNet classification of image files with a ViT checkpoint, or Fashion-MNIST test images with a run's checkpoint.
+                case "predict" -> java.util.Arrays.asList(argv).contains("--weights") || java.util.Arrays.asList(argv).contains("--model")
+                        ? VitPredictCommand.run(argv, out, err) : PredictCommand.run(argv, out, err);
                 case "inspect" -> InspectCommand.run(argv, out, err);
+                case "attention-map" -> AttentionMapCommand.run(argv, out, err);
                 default -> {
-                    err.println("attn4j: unknown command '" + argv[0] + "' (commands: train, eval, predict, inspect, help)");
+                    err.println("attn4j: unknown command '" + argv[0] + "' (commands: train, eval, predict, inspect, attention-map, help)");
                     yield 2;
                 }
             };

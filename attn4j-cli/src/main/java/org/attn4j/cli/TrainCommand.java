@@ -39,7 +39,7 @@ final class TrainCommand {
     private TrainCommand() {}
 
     static final Set<String> VALUED = Set.of("model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "seed",
-            "threads", "out", "resume", "data", "limit", "label-smoothing", "warmup-epochs", "clip-norm", "momentum");
+            "threads", "out", "resume", "data", "limit", "test-limit", "label-smoothing", "warmup-epochs", "clip-norm", "momentum");
     static final Set<String> FLAGS = Set.of("no-augment", "help", "quiet");
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
@@ -101,6 +101,8 @@ final class TrainCommand {
         Dataset train = FashionMnist.load(FashionMnist.Split.TRAIN, dataDir);
         Dataset test = FashionMnist.load(FashionMnist.Split.TEST, dataDir);
         if (limit > 0) train = head(train, limit);
+        int testLimit = a.getInt("test-limit", 0, 0);
+        if (testLimit > 0) test = head(test, testLimit);
         train = train.normalized(FashionMnist.MEAN, FashionMnist.STD);
         test = test.normalized(FashionMnist.MEAN, FashionMnist.STD);
         DataLoader trainLoader = new DataLoader(train, batchSize, true, true,

@@ -4,7 +4,10 @@ import java.util.Arrays;
 
 /**
  * Grouped 2-D convolution (cross-correlation, as {@code torch.nn.functional.conv2d}) forward and backward as
- * im2col + GEMM, on row-major float arrays.
+ * im2col + GEMM, on row-major float arrays. With the Vector API on, {@link #forward} and {@link #backward} run
+ * {@link Conv2dVector} (the same products with the column matrix gathered straight into the GEMM's packed
+ * panels, over every pixel of the batch at once); the loops here ({@link #forwardReference},
+ * {@link #backwardReference}) are its reference and the plain-Java path.
  *
  * <p>Per sample {@code n} and group {@code g}, with {@code Cg = C/groups} input and {@code Og = Cout/groups}
  * output channels, {@code K = Cg*kH*kW} and {@code P = Ho*Wo}:
@@ -49,6 +52,16 @@ public final class Conv2dKernel {
      * at {@code wOff}, bias {@code [Cout]} at {@code bOff} or null; out {@code [N, Cout, Ho, Wo]} is overwritten.
      */
     public static void forward(Dims d, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff, float[] out) {
+        if (VectorSupport.ENABLED) {
+            Conv2dVector.forward(d, x, xOff, w, wOff, bias, bOff, out);
+        } else {
+            forwardReference(d, x, xOff, w, wOff, bias, bOff, out);
+        }
+    }
+
+    /** {@link #forward} by im2col + {@link Gemm#sgemm} per sample and group: the reference of {@link Conv2dVector}. */
+    public static void forwardReference(Dims d, float[] x, int xOff, float[] w, int wOff, float[] bias, int bOff,
+                                        float[] out) {
         final Window2d win = d.win();
         final int N = d.N(), C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og(), K = d.k();
         final int P = win.outPlane(), plane = win.inPlane();
@@ -87,6 +100,17 @@ public final class Conv2dKernel {
      */
     public static void backward(Dims d, float[] x, int xOff, float[] w, int wOff, float[] gOut, int gOff,
                                 float[] gx, float[] gw) {
+        if (gx == null && gw == null) return;
+        if (VectorSupport.ENABLED) {
+            Conv2dVector.backward(d, x, xOff, w, wOff, gOut, gOff, gx, gw);
+        } else {
+            backwardReference(d, x, xOff, w, wOff, gOut, gOff, gx, gw);
+        }
+    }
+
+    /** {@link #backward} by im2col, GEMMs and col2im per sample and group: the reference of {@link Conv2dVector}. */
+    public static void backwardReference(Dims d, float[] x, int xOff, float[] w, int wOff, float[] gOut, int gOff,
+                                         float[] gx, float[] gw) {
         if (gx == null && gw == null) return;
         final Window2d win = d.win();
         final int N = d.N(), C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og(), K = d.k();

@@ -25,8 +25,8 @@ public final class Elementwise {
      */
     public static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs,
                               float[] out, int oo, int n) {
-        if (VectorSupport.ENABLED && op != Binary.POW && as <= 1 && bs <= 1 && (as | bs) != 0) {
-            ElementwiseVector.binary(op, a, ao, as, b, bo, bs, out, oo, n);
+        if (VectorSupport.ENABLED) {
+            ElementwiseVector.binary(op, a, ao, as, b, bo, bs, out, oo, n);     // hands back what it cannot vectorize
         } else {
             binaryScalar(op, a, ao, as, b, bo, bs, out, oo, n);
         }
@@ -107,6 +107,40 @@ public final class Elementwise {
             case ERF -> { for (int i = 0; i < n; i++) out[oo + i] = erf(x[xo + i]); }
             case GELU -> { for (int i = 0; i < n; i++) out[oo + i] = gelu(x[xo + i]); }
             case GELU_TANH -> { for (int i = 0; i < n; i++) out[oo + i] = geluTanh(x[xo + i]); }
+        }
+    }
+
+    /**
+     * Backward of the parameterless activations: {@code out = g * f'}, where the derivative is taken from the
+     * forward output {@code y} (RELU, SIGMOID, TANH) or from the input {@code x} (GELU, GELU_TANH).
+     */
+    public enum UnaryGrad { RELU, SIGMOID, TANH, GELU, GELU_TANH }
+
+    /**
+     * {@code out[oo + i] = g[go + i] * f'(v[vo + i])} for {@code i < n}, {@code v} being the forward output or
+     * input as {@link UnaryGrad} says. Runs {@link ElementwiseVector} when the Vector API is on.
+     */
+    public static void unaryGrad(UnaryGrad op, float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        if (VectorSupport.ENABLED) {
+            ElementwiseVector.unaryGrad(op, g, go, v, vo, out, oo, n);
+        } else {
+            unaryGradScalar(op, g, go, v, vo, out, oo, n);
+        }
+    }
+
+    /**
+     * The scalar reference of {@link #unaryGrad}. ReLU as PyTorch's {@code threshold_backward(g, y, 0)}:
+     * {@code y <= 0 ? 0 : g} (a NaN output passes the gradient through); sigmoid {@code g y (1 - y)}; tanh
+     * {@code g (1 - y²)}, both in float as ATen's CPU kernels compute them; GELU by {@link #geluGrad} and
+     * {@link #geluTanhGrad}.
+     */
+    public static void unaryGradScalar(UnaryGrad op, float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        switch (op) {
+            case RELU -> { for (int i = 0; i < n; i++) out[oo + i] = v[vo + i] <= 0f ? 0f : g[go + i]; }
+            case SIGMOID -> { for (int i = 0; i < n; i++) { float y = v[vo + i]; out[oo + i] = g[go + i] * ((1f - y) * y); } }
+            case TANH -> { for (int i = 0; i < n; i++) { float y = v[vo + i]; out[oo + i] = g[go + i] * (1f - y * y); } }
+            case GELU -> { for (int i = 0; i < n; i++) out[oo + i] = g[go + i] * geluGrad(v[vo + i]); }
+            case GELU_TANH -> { for (int i = 0; i < n; i++) out[oo + i] = g[go + i] * geluTanhGrad(v[vo + i]); }
         }
     }
 

@@ -52,6 +52,44 @@ final class ElementwiseVector {
         if (i < n) Elementwise.unaryScalar(op, x, xo + i, out, oo + i, n - i);
     }
 
+    /** {@link Elementwise#unaryGrad}; the GELU derivatives have no vector form here and run the scalar loops. */
+    static void unaryGrad(Elementwise.UnaryGrad op, float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = switch (op) {
+            case RELU -> reluGrad(g, go, v, vo, out, oo, n);
+            case SIGMOID -> sigmoidGrad(g, go, v, vo, out, oo, n);
+            case TANH -> tanhGrad(g, go, v, vo, out, oo, n);
+            case GELU, GELU_TANH -> 0;
+        };
+        if (i < n) Elementwise.unaryGradScalar(op, g, go + i, v, vo + i, out, oo + i, n - i);
+    }
+
+    private static int reluGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).blend(0f, y.compare(VectorOperators.LE, 0f)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int sigmoidGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).mul(c(1f).sub(y).mul(y)).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
+    private static int tanhGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector y = load(v, vo + i);
+            load(g, go + i).mul(c(1f).sub(y.mul(y))).intoArray(out, oo + i);
+        }
+        return i;
+    }
+
     private static int neg(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) load(x, xo + i).neg().intoArray(out, oo + i);
@@ -61,7 +99,7 @@ final class ElementwiseVector {
     private static int exp(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            load(x, xo + i).lanewise(VectorOperators.EXP).intoArray(out, oo + i);
+            VectorMath.exp(load(x, xo + i)).intoArray(out, oo + i);
         }
         return i;
     }
@@ -102,7 +140,7 @@ final class ElementwiseVector {
     private static int tanh(float[] x, int xo, float[] out, int oo, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            load(x, xo + i).lanewise(VectorOperators.TANH).intoArray(out, oo + i);
+            VectorMath.tanh(load(x, xo + i)).intoArray(out, oo + i);
         }
         return i;
     }
@@ -126,8 +164,8 @@ final class ElementwiseVector {
     }
 
     /**
-     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]} for strides (1, 1), (1, 0) and (0, 1), ops other
-     * than POW; anything else is left to the scalar loop.
+     * {@code out[oo + i] = a[ao + i*as] (op) b[bo + i*bs]}: vectorized for strides (1, 1), (1, 0) and (0, 1)
+     * and every op but POW; other strides, POW and the tail go to {@link Elementwise#binaryScalar}.
      */
     static void binary(Binary op, float[] a, int ao, int as, float[] b, int bo, int bs, float[] out, int oo, int n) {
         int i = 0;
@@ -257,7 +295,7 @@ final class ElementwiseVector {
 
     /** 1 / (1 + e^-x). */
     static FloatVector sigmoid(FloatVector x) {
-        return c(1f).div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return c(1f).div(VectorMath.exp(x.neg()).add(1f));
     }
 
     // erf(x) = x (c0 + s R(s)) with s = x², for |x| < 1: R is a degree-5 least-squares fit of
@@ -292,7 +330,7 @@ final class ElementwiseVector {
         FloatVector t = c(1f).div(a.fma(c(0.5f), c(1f)));
         FloatVector q = t.fma(c(Q8), c(Q7)).fma(t, c(Q6)).fma(t, c(Q5)).fma(t, c(Q4)).fma(t, c(Q3))
                 .fma(t, c(Q2)).fma(t, c(Q1)).fma(t, c(Q0));
-        return hi.neg().lanewise(VectorOperators.EXP).mul(c(1f).sub(lo)).mul(q);
+        return VectorMath.exp(hi.neg()).mul(c(1f).sub(lo)).mul(q);
     }
 
     static FloatVector erf(FloatVector x) {
@@ -329,6 +367,6 @@ final class ElementwiseVector {
     /** tanh-approximated GELU as x / (1 + e^(-2u)), 2u = 2√(2/π) x (1 + 0.044715 x²): no cancellation. */
     static FloatVector geluTanh(FloatVector x) {
         FloatVector twoU = x.mul(x.mul(x).fma(c(TWO_SQRT_2_OVER_PI_K), c(TWO_SQRT_2_OVER_PI)));
-        return x.div(twoU.neg().lanewise(VectorOperators.EXP).add(1f));
+        return x.div(VectorMath.exp(twoU.neg()).add(1f));
     }
 }

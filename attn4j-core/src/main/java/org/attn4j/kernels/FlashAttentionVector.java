@@ -166,19 +166,19 @@ final class FlashAttentionVector {
             FloatVector mOld = FloatVector.fromArray(S, m, c0);
             FloatVector mNew = mOld.max(mx);
             FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
-            FloatVector a = mOld.sub(mu).lanewise(VectorOperators.EXP);
+            FloatVector a = VectorMath.exp(mOld.sub(mu));
             FloatVector sum0 = FloatVector.zero(S), sum1 = sum0;
             int j = 0, at = base;
             for (; j + 1 < nj; j += 2, at += 2 * VL) {
-                FloatVector x0 = FloatVector.fromArray(S, st, at).sub(mu).lanewise(VectorOperators.EXP);
-                FloatVector x1 = FloatVector.fromArray(S, st, at + VL).sub(mu).lanewise(VectorOperators.EXP);
+                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
+                FloatVector x1 = VectorMath.exp(FloatVector.fromArray(S, st, at + VL).sub(mu));
                 x0.intoArray(st, at);
                 x1.intoArray(st, at + VL);
                 sum0 = sum0.add(x0);
                 sum1 = sum1.add(x1);
             }
             if (j < nj) {
-                FloatVector x0 = FloatVector.fromArray(S, st, at).sub(mu).lanewise(VectorOperators.EXP);
+                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
                 x0.intoArray(st, at);
                 sum0 = sum0.add(x0);
             }
@@ -231,7 +231,7 @@ final class FlashAttentionVector {
                 FloatVector acc = FloatVector.zero(S);
                 int c = 0;
                 for (; c < bound; c += VL) acc = FloatVector.fromArray(S, dOut, o + c).fma(FloatVector.fromArray(S, out, o + c), acc);
-                float di = acc.reduceLanes(VectorOperators.ADD);
+                float di = VectorMath.sumLanes(acc);
                 for (; c < ev; c++) di += dOut[o + c] * out[o + c];
                 d[i] = di;
                 float mi = stats[2 * (b * p.l + i)];
@@ -353,7 +353,7 @@ final class FlashAttentionVector {
         for (int c0 = 0; c0 < br; c0 += VL) {
             FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
             for (int j = 0, at = c0; j < nj; j++, at += br) {
-                FloatVector.fromArray(S, st, at).sub(mv).sub(lv).lanewise(VectorOperators.EXP).intoArray(st, at);
+                VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mv).sub(lv)).intoArray(st, at);
             }
         }
         // dPᵀ = V dOᵀ.

@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (q·kᵀ in attention) costs nothing beyond the packing copy every product pays anyway.
  *
  * <p>The micro-tile is {@code MR} rows by three vectors ({@code NR = 3 * lanes}) of accumulators. Measured
- * on AVX2 (Zen 3, 16 ymm registers): 3 x 3 runs at the core's FMA peak (~66 GFLOP/s), while 4 x 3, 6 x 2
- * and 3 x 4 made C2 spill an accumulator to the stack every K step and ran at half speed. With AVX-512
+ * on AVX2 (Zen 3, 16 ymm registers), micro-kernel alone on packed data: 3 x 3 runs at the core's FMA
+ * peak (~66 GFLOP/s), while the 12-accumulator tiles 4 x 3, 6 x 2 and 3 x 4 ran at about half of it
+ * (in 6 x 2's generated code C2 spills an accumulator to the stack every K step). With AVX-512
  * (32 zmm registers) the 4 x 3 tile is used, as measured on Zen 4 (shared/ANCHORS.md). Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
@@ -49,7 +50,7 @@ final class GemmVector {
     static final int MR = L >= 16 ? 4 : 3;
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
-     * beat 256 (B panel in L1) and 512 by 5-10%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
+     * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
      * the A block (MC x KC) then share L2.
      */
     static final int KC = 1024;
@@ -57,7 +58,7 @@ final class GemmVector {
     static final int MC_PANELS = 32;
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * 128;
-    /** A thread's strip should hold at least this many flops, or the fork costs more than it saves. */
+    /** A task should hold at least this many flops, or the fork costs more than it saves. */
     private static final long MIN_FLOPS_PER_TASK = 1L << 20;
 
     /** Per-thread packing buffers, grown on demand and reused. */
@@ -145,6 +146,7 @@ final class GemmVector {
                     macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, 0, ncPanels, pc, kc, jc, nc, bp);
                     continue;
                 }
+                // Copying one panel is ~kc*NR element moves: split only when each thread gets plenty.
                 Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
                         packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
                 if (byRows) {
@@ -219,25 +221,30 @@ final class GemmVector {
      */
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
                               int q0, int q1, float[] bp) {
-        for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int dst = jr * kc;
-            if (!transB) {
-                int src = bOff + pc * ldb + jc + jr;
-                if (nr == NR) {
-                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                        FloatVector.fromArray(S, b, src).intoArray(bp, dst);
-                        FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
-                        FloatVector.fromArray(S, b, src + 2 * L).intoArray(bp, dst + 2 * L);
-                    }
-                } else {
-                    for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
-                        for (int j = 0; j < nr; j++) bp[dst + j] = b[src + j];
-                        for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
-                    }
+        if (!transB) {
+            // Row by row: each row of B is read once, front to back, rather than walking each panel down
+            // its kc rows at a stride of ldb (measured at N=1024, one thread: 1.5 ms per call instead of 1.85).
+            int fullEnd = Math.max(q0, Math.min(q1, nc / NR));
+            boolean partial = nc % NR != 0 && nc / NR >= q0 && nc / NR < q1;
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + jc;
+                for (int q = q0; q < fullEnd; q++) {
+                    int si = src + q * NR, di = q * NR * kc + p * NR;
+                    FloatVector.fromArray(S, b, si).intoArray(bp, di);
+                    FloatVector.fromArray(S, b, si + L).intoArray(bp, di + L);
+                    FloatVector.fromArray(S, b, si + 2 * L).intoArray(bp, di + 2 * L);
                 }
-            } else {
-                // B stored [n, k]: column j of op(B) is row j of b, contiguous in p.
+                if (partial) {
+                    int jr = nc / NR * NR, nr = nc - jr, si = src + jr, di = jr * kc + p * NR;
+                    for (int j = 0; j < nr; j++) bp[di + j] = b[si + j];
+                    for (int j = nr; j < NR; j++) bp[di + j] = 0f;
+                }
+            }
+        } else {
+            // B stored [n, k]: column j of op(B) is row j of b, read front to back.
+            for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
+                int nr = Math.min(NR, nc - jr);
+                int dst = jr * kc;
                 for (int j = 0; j < nr; j++) {
                     int src = bOff + (jc + jr + j) * ldb + pc;
                     for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = b[src + p];
@@ -255,28 +262,48 @@ final class GemmVector {
      */
     private static void packA(boolean transA, float[] a, int aOff, int lda, int ic, int mc, int pc, int kc,
                               float[] ap, int mr) {
-        for (int ir = 0; ir < mc; ir += mr) {
-            int rows = Math.min(mr, mc - ir);
-            int dst = ir * kc;
-            if (!transA) {
-                for (int i = 0; i < rows; i++) {
-                    int src = aOff + (ic + ir + i) * lda + pc;
-                    for (int p = 0; p < kc; p++) ap[dst + p * mr + i] = a[src + p];
-                }
-            } else {
-                // A stored [k, m]: row p of the panel is contiguous.
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (pc + p) * lda + ic + ir;
-                    for (int i = 0; i < rows; i++) ap[dst + p * mr + i] = a[src + i];
+        if (!transA) {
+            for (int ir = 0; ir < mc; ir += mr) {
+                int rows = Math.min(mr, mc - ir);
+                int dst = ir * kc, s0 = aOff + (ic + ir) * lda + pc;
+                if (rows == 3 && mr == 3) {
+                    // Interleave the panel's rows, each read front to back, written in one sequential sweep.
+                    int s1 = s0 + lda, s2 = s1 + lda;
+                    for (int p = 0; p < kc; p++, dst += 3) {
+                        ap[dst] = a[s0 + p];
+                        ap[dst + 1] = a[s1 + p];
+                        ap[dst + 2] = a[s2 + p];
+                    }
+                } else if (rows == 4 && mr == 4) {
+                    int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                    for (int p = 0; p < kc; p++, dst += 4) {
+                        ap[dst] = a[s0 + p];
+                        ap[dst + 1] = a[s1 + p];
+                        ap[dst + 2] = a[s2 + p];
+                        ap[dst + 3] = a[s3 + p];
+                    }
+                } else {
+                    for (int p = 0; p < kc; p++, dst += mr) {
+                        for (int i = 0; i < rows; i++) ap[dst + i] = a[s0 + i * lda + p];
+                        for (int i = rows; i < mr; i++) ap[dst + i] = 0f;
+                    }
                 }
             }
-            for (int i = rows; i < mr; i++) {
-                for (int p = 0; p < kc; p++) ap[dst + p * mr + i] = 0f;
+        } else {
+            // A stored [k, m]: row p of the block is contiguous; read it once, front to back, and deal it
+            // out to the panels (walking one panel down its kc rows would stride by lda).
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (pc + p) * lda + ic;
+                for (int ir = 0; ir < mc; ir += mr) {
+                    int rows = Math.min(mr, mc - ir), dst = ir * kc + p * mr;
+                    for (int i = 0; i < rows; i++) ap[dst + i] = a[src + ir + i];
+                    for (int i = rows; i < mr; i++) ap[dst + i] = 0f;
+                }
             }
         }
     }
 
-    private static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
+    static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
                                float[] c, int co, int ldc, float alpha, float beta) {
         if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
         else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
@@ -391,7 +418,7 @@ final class GemmVector {
                     for (; p < kv; p += L) {
                         acc = FloatVector.fromArray(S, row, ro + p).fma(FloatVector.fromArray(S, b, bj + p), acc);
                     }
-                    float s = acc.reduceLanes(VectorOperators.ADD);
+                    float s = VectorMath.sumLanes(acc);
                     for (; p < k; p++) s += row[ro + p] * b[bj + p];
                     c[ci + j] = beta == 0f ? alpha * s : alpha * s + beta * c[ci + j];
                 }

@@ -115,8 +115,8 @@ public final class LayerNormVector {
                 accDy = accDy.add(dy);
                 accDyXhat = dy.fma(xhat, accDyXhat);
             }
-            double sumDy = accDy.reduceLanes(VectorOperators.ADD);
-            double sumDyXhat = accDyXhat.reduceLanes(VectorOperators.ADD);
+            double sumDy = VectorMath.sumLanes(accDy);
+            double sumDyXhat = VectorMath.sumLanes(accDyXhat);
             for (; i < n; i++) {
                 float dy = w == null ? g[o + i] : g[o + i] * w[i];
                 sumDy += dy;

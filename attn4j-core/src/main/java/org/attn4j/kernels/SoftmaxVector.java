@@ -34,7 +34,7 @@ final class SoftmaxVector {
             acc3 = acc3.add(expInto(in, s + i + 3 * step, m, out, o + i + 3 * step));
         }
         for (; i < bound; i += step) acc0 = acc0.add(expInto(in, s + i, m, out, o + i));
-        double sum = acc0.add(acc1).add(acc2.add(acc3)).reduceLanes(VectorOperators.ADD);
+        double sum = VectorMath.sumLanes(acc0.add(acc1).add(acc2.add(acc3)));
         for (; i < n; i++) {
             float e = (float) Math.exp(in[s + i] - max);
             out[o + i] = e;
@@ -55,7 +55,7 @@ final class SoftmaxVector {
 
     /** Stores exp(in - max) for one vector of the row and returns it for the sum. */
     private static FloatVector expInto(float[] in, int at, FloatVector max, float[] out, int to) {
-        FloatVector e = FloatVector.fromArray(S, in, at).sub(max).lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(S, in, at).sub(max));
         e.intoArray(out, to);
         return e;
     }

@@ -34,6 +34,12 @@ public final class FashionModels {
         MODELS.put("cnn-se", new Entry((c, g) -> new FashionCnn(c, ch -> new SEBlock(ch, 16, g), g), CNN_RECIPE));
         MODELS.put("cnn-cbam", new Entry((c, g) -> new FashionCnn(c, ch -> new CBAMBlock(ch, 8, 7, g), g), CNN_RECIPE));
         MODELS.put("cnn-eca", new Entry((c, g) -> new FashionCnn(c, ch -> new ECABlock(ch, 1, 2, g), g), CNN_RECIPE));
+        // ViT with patch 4 on 28x28 (7x7 = 49 patches + class token), D=96, depth 6, 4 heads: timm's recipe of AdamW,
+        // cosine schedule with warm-up, label smoothing and gradient clipping.
+        MODELS.put("vit", new Entry((c, g) -> org.attn4j.models.vit.VitModels.create("vit_fashion", g),
+                new Recipe(2, "adamw", 1e-3, 0.05, 0.1f, 2, 1.0)));
+        MODELS.put("bilstm-attn", new Entry((c, g) -> new BiLstmAttentionClassifier(28, 28, 64, c, g),
+                new Recipe(2, "adam", 2e-3, 0, 0f, 0, 1.0)));
     }
 
     public static List<String> names() {

@@ -8,11 +8,11 @@ import org.attn4j.tensor.Tensor;
 public final class Activations {
     private Activations() {}
 
-    /** max(x, 0); the gradient is 0 at x = 0, as PyTorch's threshold_backward. */
+    /** max(x, 0); the gradient is 0 where the output is {@code <= 0}, as PyTorch's threshold_backward. */
     public static Tensor relu(Tensor x) {
         Tensor[] out = new Tensor[1];
         out[0] = Pointwise.apply("relu", Unary.RELU, x,
-                g -> new Tensor[] {Pointwise.mapGrad(g, out[0].detach(), y -> y > 0 ? 1 : 0)});
+                g -> new Tensor[] {Pointwise.grad(Elementwise.UnaryGrad.RELU, g, out[0])});
         return out[0];
     }
 
@@ -20,7 +20,7 @@ public final class Activations {
     public static Tensor sigmoid(Tensor x) {
         Tensor[] out = new Tensor[1];
         out[0] = Pointwise.apply("sigmoid", Unary.SIGMOID, x,
-                g -> new Tensor[] {Pointwise.mapGrad(g, out[0].detach(), y -> y * (1 - y))});
+                g -> new Tensor[] {Pointwise.grad(Elementwise.UnaryGrad.SIGMOID, g, out[0])});
         return out[0];
     }
 
@@ -28,7 +28,7 @@ public final class Activations {
     public static Tensor tanh(Tensor x) {
         Tensor[] out = new Tensor[1];
         out[0] = Pointwise.apply("tanh", Unary.TANH, x,
-                g -> new Tensor[] {Pointwise.mapGrad(g, out[0].detach(), y -> 1 - y * y)});
+                g -> new Tensor[] {Pointwise.grad(Elementwise.UnaryGrad.TANH, g, out[0])});
         return out[0];
     }
 
@@ -39,9 +39,9 @@ public final class Activations {
     public static Tensor gelu(Tensor x, boolean approximateTanh) {
         if (approximateTanh) {
             return Pointwise.apply("gelu", Unary.GELU_TANH, x,
-                    g -> new Tensor[] {Pointwise.mapGrad(g, x, v -> Elementwise.geluTanhGrad((float) v))});
+                    g -> new Tensor[] {Pointwise.grad(Elementwise.UnaryGrad.GELU_TANH, g, x)});
         }
         return Pointwise.apply("gelu", Unary.GELU, x,
-                g -> new Tensor[] {Pointwise.mapGrad(g, x, v -> Elementwise.geluGrad((float) v))});
+                g -> new Tensor[] {Pointwise.grad(Elementwise.UnaryGrad.GELU, g, x)});
     }
 }

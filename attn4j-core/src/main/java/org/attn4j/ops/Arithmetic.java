@@ -126,6 +126,15 @@ public final class Arithmetic {
         return Tensor.result(out, x.shape(), "mul", g -> new Tensor[] {g.mul(s)}, x);
     }
 
+    /** x / s, a true division (not x * (1/s), which rounds differently from torch.div). */
+    public static Tensor div(Tensor x, float s) {
+        requireFloat("div", x);
+        Tensor c = x.contiguous();
+        float[] out = new float[c.numel()];
+        Elementwise.binary(Binary.DIV, c.data(), c.offset(), 1, new float[] {s}, 0, 0, out, 0, out.length);
+        return Tensor.result(out, x.shape(), "div", g -> new Tensor[] {div(g, s)}, x);
+    }
+
     /** x^p for a constant exponent. */
     public static Tensor pow(Tensor x, float p) {
         requireFloat("pow", x);

@@ -3,6 +3,7 @@ package org.attn4j.ops;
 import java.util.ArrayList;
 import java.util.List;
 import org.attn4j.autograd.GradMode;
+import org.attn4j.kernels.BatchNormKernel;
 import org.attn4j.kernels.LayerNormKernel;
 import org.attn4j.kernels.Parallel;
 import org.attn4j.tensor.DType;
@@ -143,21 +144,9 @@ public final class Normalization {
             for (int c = from; c < to; c++) {
                 float m, is;
                 if (training) {
-                    // Two passes in double: the mean, then the sum of squared deviations from it.
-                    double s = 0;
-                    for (int b = 0; b < batch; b++) {
-                        int o = b * cs + c * spatial;
-                        for (int i = 0; i < spatial; i++) s += xd[o + i];
-                    }
-                    double mu = s / count;
-                    double ss = 0;
-                    for (int b = 0; b < batch; b++) {
-                        int o = b * cs + c * spatial;
-                        for (int i = 0; i < spatial; i++) {
-                            double d = xd[o + i] - mu;
-                            ss += d * d;
-                        }
-                    }
+                    // Two passes: the mean, then the sum of squared deviations from it (double accumulators).
+                    double mu = BatchNormKernel.sum(xd, c * spatial, cs, batch, spatial) / count;
+                    double ss = BatchNormKernel.sumSquaredDeviations(xd, c * spatial, cs, batch, spatial, mu);
                     m = (float) mu;
                     is = (float) (1.0 / Math.sqrt(ss / count + eps));
                     if (newMean != null) newMean[c] = (float) (mom * mu + (1 - mom) * rm[c]);
@@ -169,10 +158,7 @@ public final class Normalization {
                 mean[c] = m;
                 invstd[c] = is;
                 float w = wd == null ? 1f : wd[c], bb = bd == null ? 0f : bd[c];
-                for (int b = 0; b < batch; b++) {
-                    int o = b * cs + c * spatial;
-                    for (int i = 0; i < spatial; i++) y[o + i] = ((xd[o + i] - m) * is) * w + bb;
-                }
+                BatchNormKernel.normalize(xd, y, c * spatial, cs, batch, spatial, m, is, w, bb);
             }
         });
 
@@ -195,15 +181,8 @@ public final class Normalization {
             Parallel.forRangeByCost(channels, 6L * count, (from, to) -> {
                 for (int c = from; c < to; c++) {
                     float m = mean[c], is = invstd[c];
-                    double sumG = 0, dotp = 0;
-                    for (int b = 0; b < batch; b++) {
-                        int o = b * cs + c * spatial;
-                        for (int i = 0; i < spatial; i++) {
-                            float gv = gd[o + i];
-                            sumG += gv;
-                            dotp += (double) (xd[o + i] - m) * gv;
-                        }
-                    }
+                    double[] sums = BatchNormKernel.gradSums(xd, gd, c * spatial, cs, batch, spatial, m);
+                    double sumG = sums[0], dotp = sums[1];
                     if (wantW) dw[c] = (float) (dotp * is);
                     if (wantB) db[c] = (float) sumG;
                     if (!wantX) continue;
@@ -213,12 +192,7 @@ public final class Normalization {
                         float k = (float) (dotp * is * is / count);
                         float gMean = (float) (sumG / count);
                         float scale = is * w;
-                        for (int b = 0; b < batch; b++) {
-                            int o = b * cs + c * spatial;
-                            for (int i = 0; i < spatial; i++) {
-                                dx[o + i] = (gd[o + i] - gMean - (xd[o + i] - m) * k) * scale;
-                            }
-                        }
+                        BatchNormKernel.inputGrad(xd, gd, dx, c * spatial, cs, batch, spatial, m, gMean, k, scale);
                     } else {
                         float scale = is * w;
                         for (int b = 0; b < batch; b++) {

@@ -20,7 +20,20 @@ final class Pointwise {
         return Tensor.result(out, x.shape(), name, backward, x);
     }
 
-    /** {@code g * f(x)} elementwise where f is a pointwise derivative; used by backward functions. */
+    /**
+     * {@code g * f'} for a {@link Elementwise.UnaryGrad} derivative read from {@code v} (the forward's output or
+     * input, same shape as g); one kernel pass, split over the pool like the forward.
+     */
+    static Tensor grad(Elementwise.UnaryGrad op, Tensor g, Tensor v) {
+        Tensor gc = g.contiguous(), vc = v.detach().contiguous();
+        float[] gd = gc.data(), vd = vc.data();
+        int go = gc.offset(), vo = vc.offset(), n = gc.numel();
+        float[] out = new float[n];
+        Parallel.forRange(n, 32_768, (from, to) -> Elementwise.unaryGrad(op, gd, go + from, vd, vo + from, out, from, to - from));
+        return Tensor.of(out, g.shape());
+    }
+
+    /** {@code g * f(x)} elementwise where f is a pointwise derivative; used by the backward of rarer ops. */
     static Tensor mapGrad(Tensor g, Tensor x, java.util.function.DoubleUnaryOperator derivative) {
         float[] gd = g.contiguousData();
         float[] xd = x.contiguousData();

@@ -7,11 +7,13 @@ import org.attn4j.tensor.Tensor;
 
 /**
  * Reductions over dimensions with {@code keepDim}: sum, mean, var, amax, amin, max/min with indices,
- * argmax, argmin. {@code dims == null} reduces over every dimension.
+ * argmax, argmin. {@code dims == null} or an empty array reduces over every dimension (as an empty dim
+ * list does in libtorch).
  *
  * <p>Each reduction lays the input out as {@code [outer, inner]} rows — the kept dims first, the reduced
  * dims last, by a permuted view made contiguous (a no-op in the common case of reducing trailing dims of a
- * contiguous tensor) — and reduces each row.
+ * contiguous tensor) — and reduces each row. Reducing one block of middle dims of a contiguous tensor
+ * (sum, mean, max/min with indices) skips that copy and accumulates whole trailing rows instead.
  */
 public final class Reductions {
     private Reductions() {}
@@ -22,7 +24,8 @@ public final class Reductions {
     private static Plan plan(String op, Tensor x, int[] dims) {
         int r = x.dim();
         boolean[] reduce = new boolean[r];
-        if (dims == null) {
+        // An empty dim list reduces every dim, as libtorch does for sum(x, dim=[]) (checked in ReductionsTest).
+        if (dims == null || dims.length == 0) {
             java.util.Arrays.fill(reduce, true);
         } else {
             for (int d : dims) {
@@ -51,6 +54,60 @@ public final class Reductions {
         }
         Tensor rows = x.detach().permute(perm).contiguous();
         return new Plan(rows, outer, inner, keptShape, keepDimShape);
+    }
+
+    /**
+     * The layout {@code [outer, inner, post]} of a contiguous {@code x} whose reduced dims form one block
+     * with kept dims after it ({@code post > 1}), reduced in place without the permuted copy {@link #plan}
+     * would make (CBAM's mean/max over channels, the sum over channels of a broadcast product's gradient);
+     * null otherwise.
+     */
+    private record Middle(int outer, int inner, int post, int[] keptShape, int[] keepDimShape) {}
+
+    private static Middle middle(String op, Tensor x, int[] dims) {
+        int r = x.dim();
+        if (dims == null || dims.length == 0 || r == 0 || !x.isContiguous()) return null;
+        boolean[] reduce = new boolean[r];
+        int lo = r, hi = -1;
+        for (int d : dims) {
+            int k = Shape.dim(op, d, r);
+            if (reduce[k]) return null;         // the general path reports the duplicate
+            reduce[k] = true;
+            lo = Math.min(lo, k);
+            hi = Math.max(hi, k);
+        }
+        if (hi - lo + 1 != dims.length || hi == r - 1) return null;
+        int[] shape = x.shape();
+        int outer = 1, inner = 1, post = 1;
+        for (int i = 0; i < lo; i++) outer *= shape[i];
+        for (int i = lo; i <= hi; i++) inner *= shape[i];
+        for (int i = hi + 1; i < r; i++) post *= shape[i];
+        if (post <= 1 || inner == 0) return null;
+        int[] kept = new int[r - dims.length], keepDim = shape.clone();
+        for (int i = 0, k = 0; i < r; i++) {
+            if (reduce[i]) keepDim[i] = 1;
+            else kept[k++] = shape[i];
+        }
+        return new Middle(outer, inner, post, kept, keepDim);
+    }
+
+    /** Sums over the middle block of {@code m}, in double per output element (as {@link #sumRowDouble}). */
+    private static float[] sumMiddle(Tensor x, Middle m, double scale) {
+        float[] d = x.data();
+        int base = x.offset(), inner = m.inner, post = m.post;
+        float[] out = new float[m.outer * post];
+        Parallel.forRange(m.outer, Math.max(1, 16_384 / Math.max(1, inner * post)), (from, to) -> {
+            double[] acc = new double[post];
+            for (int o = from; o < to; o++) {
+                java.util.Arrays.fill(acc, 0);
+                for (int i = 0; i < inner; i++) {
+                    int s = base + (o * inner + i) * post;
+                    for (int q = 0; q < post; q++) acc[q] += d[s + q];
+                }
+                for (int q = 0; q < post; q++) out[o * post + q] = (float) (acc[q] * scale);
+            }
+        });
+        return out;
     }
 
     private interface RowReducer {
@@ -84,15 +141,27 @@ public final class Reductions {
 
     public static Tensor sum(Tensor x, int[] dims, boolean keepDim) {
         Arithmetic.requireFloat("sum", x);
+        int[] inShape = x.shape();
+        Middle mid = middle("sum", x, dims);
+        if (mid != null) {
+            return Tensor.result(sumMiddle(x, mid, 1.0), keepDim ? mid.keepDimShape : mid.keptShape, "sum",
+                    g -> new Tensor[] {g.reshape(mid.keepDimShape).expand(inShape).contiguous()}, x);
+        }
         Plan p = plan("sum", x, dims);
         float[] out = reduceRows(p, Reductions::sumRow);
-        int[] inShape = x.shape();
         return Tensor.result(out, keepDim ? p.keepDimShape : p.keptShape, "sum",
                 g -> new Tensor[] {g.reshape(p.keepDimShape).expand(inShape).contiguous()}, x);
     }
 
     public static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
         Arithmetic.requireFloat("mean", x);
+        Middle mid = middle("mean", x, dims);
+        if (mid != null) {
+            int[] inShape = x.shape();
+            int n = mid.inner;
+            return Tensor.result(sumMiddle(x, mid, 1.0 / n), keepDim ? mid.keepDimShape : mid.keptShape, "mean",
+                    g -> new Tensor[] {g.reshape(mid.keepDimShape).expand(inShape).mul(1f / n)}, x);
+        }
         Plan p = plan("mean", x, dims);
         int n = p.inner;
         float[] out = reduceRows(p, (d, s, len) -> (float) (sumRowDouble(d, s, len) / len));
@@ -201,6 +270,8 @@ public final class Reductions {
         if (x.dim() > 0 && x.size(d) == 0) {
             throw new IllegalArgumentException(op + ": cannot reduce over dimension " + d + " of size 0 in " + Shape.str(x.shape()));
         }
+        Middle mid = x.dim() == 0 ? null : middle(op, x, new int[] {d});
+        if (mid != null) return extremumMiddle(op, x, mid, keepDim, max);
         Plan p = plan(op, x, x.dim() == 0 ? null : new int[] {d});
         float[] rows = p.rows.data();
         int base = p.rows.offset(), n = p.inner;
@@ -238,6 +309,47 @@ public final class Reductions {
             return new Tensor[] {r == 0 ? gradRows.reshape(inShape) : gradRows.reshape(rowShape).permute(inv).contiguous()};
         }, x);
         return new ValuesIndices(vals, idx);
+    }
+
+    /** {@link #extremumWithIndex} over the middle dim of {@code m}: same ties (first wins) and NaN rule. */
+    private static ValuesIndices extremumMiddle(String op, Tensor x, Middle m, boolean keepDim, boolean max) {
+        float[] d = x.data();
+        int base = x.offset(), inner = m.inner, post = m.post, outer = m.outer;
+        float[] values = new float[outer * post], indices = new float[outer * post];
+        int[] idx = new int[outer * post];
+        Parallel.forRange(outer, Math.max(1, 16_384 / Math.max(1, inner * post)), (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int vo = o * post;
+                System.arraycopy(d, base + o * inner * post, values, vo, post);
+                for (int i = 1; i < inner; i++) {
+                    int s = base + (o * inner + i) * post;
+                    for (int q = 0; q < post; q++) {
+                        float v = d[s + q], cur = values[vo + q];
+                        // Once the running value is NaN it stays (the row scan stops there).
+                        if (cur == cur && (v != v || (max ? v > cur : v < cur))) {
+                            values[vo + q] = v;
+                            idx[vo + q] = i;
+                        }
+                    }
+                }
+            }
+        });
+        for (int i = 0; i < idx.length; i++) indices[i] = idx[i];
+        int[] outShape = keepDim ? m.keepDimShape : m.keptShape;
+        Tensor ix = Tensor.of(indices, outShape).withDType(DType.INT64);
+        int[] inShape = x.shape();
+        Tensor vals = Tensor.result(values, outShape, op, g -> {
+            float[] gd = g.contiguousData();
+            float[] gr = new float[x.numel()];
+            for (int o = 0; o < outer; o++) {
+                for (int q = 0; q < post; q++) {
+                    int k = o * post + q;
+                    gr[(o * inner + idx[k]) * post + q] = gd[k];
+                }
+            }
+            return new Tensor[] {Tensor.of(gr, inShape)};
+        }, x);
+        return new ValuesIndices(vals, ix);
     }
 
     /**

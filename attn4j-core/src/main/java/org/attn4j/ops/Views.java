@@ -136,6 +136,9 @@ public final class Views {
         for (int i = 0; i < shape.length; i++) {
             int j = i - lead;
             int target = shape[i];
+            if (target < -1) {
+                throw new IllegalArgumentException("expand: invalid size " + target + " in the target " + Shape.str(shape));
+            }
             if (j < 0) {
                 if (target < 0) throw new IllegalArgumentException("expand: -1 is not allowed in a new leading dimension of " + Shape.str(shape));
                 ns[i] = target;

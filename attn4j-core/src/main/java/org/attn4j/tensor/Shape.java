@@ -8,12 +8,17 @@ public final class Shape {
 
     /** Number of elements of a shape; checks the product fits an int (one float array). */
     public static int numel(int[] shape) {
+        return numel("numel", shape);
+    }
+
+    /** {@link #numel(int[])}, naming {@code op} in the error for a negative or too large shape. */
+    public static int numel(String op, int[] shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension " + d + " in shape " + str(shape));
+            if (d < 0) throw new IllegalArgumentException(op + ": negative dimension " + d + " in shape " + str(shape));
             n *= d;
             if (n > Integer.MAX_VALUE - 16) {
-                throw new IllegalArgumentException("shape " + str(shape) + " has more than 2^31 elements");
+                throw new IllegalArgumentException(op + ": shape " + str(shape) + " has more than 2^31 elements");
             }
         }
         return (int) n;

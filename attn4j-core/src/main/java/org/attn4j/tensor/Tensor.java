@@ -55,7 +55,7 @@ public final class Tensor {
     /** A tensor over {@code data} (not copied) with the given shape; {@code data.length} must equal its numel. */
     public static Tensor of(float[] data, int... shape) {
         int[] s = shape.clone();
-        int n = Shape.numel(s);
+        int n = Shape.numel("Tensor.of", s);
         if (data.length != n) {
             throw new IllegalArgumentException("Tensor.of: " + data.length + " values cannot fill shape "
                     + Shape.str(s) + " (" + n + " elements)");
@@ -101,15 +101,17 @@ public final class Tensor {
     }
 
     public static Tensor zeros(int... shape) {
-        return of(new float[Shape.numel(shape)], shape);
+        return of(new float[Shape.numel("zeros", shape)], shape);
     }
 
     public static Tensor ones(int... shape) {
-        return full(1f, shape);
+        float[] d = new float[Shape.numel("ones", shape)];
+        Arrays.fill(d, 1f);
+        return of(d, shape);
     }
 
     public static Tensor full(float value, int... shape) {
-        float[] d = new float[Shape.numel(shape)];
+        float[] d = new float[Shape.numel("full", shape)];
         Arrays.fill(d, value);
         return of(d, shape);
     }
@@ -140,14 +142,14 @@ public final class Tensor {
 
     /** Uniform in [0, 1). */
     public static Tensor rand(Generator g, int... shape) {
-        float[] d = new float[Shape.numel(shape)];
+        float[] d = new float[Shape.numel("rand", shape)];
         for (int i = 0; i < d.length; i++) d[i] = g.nextFloat();
         return of(d, shape);
     }
 
     /** Standard normal. */
     public static Tensor randn(Generator g, int... shape) {
-        float[] d = new float[Shape.numel(shape)];
+        float[] d = new float[Shape.numel("randn", shape)];
         for (int i = 0; i < d.length; i++) d[i] = (float) g.nextGaussian();
         return of(d, shape);
     }
@@ -155,7 +157,7 @@ public final class Tensor {
     /** Uniform integers in [low, high) as int64, as {@code torch.randint}. */
     public static Tensor randint(Generator g, int low, int high, int... shape) {
         if (high <= low) throw new IllegalArgumentException("randint: empty range [" + low + ", " + high + ")");
-        float[] d = new float[Shape.numel(shape)];
+        float[] d = new float[Shape.numel("randint", shape)];
         for (int i = 0; i < d.length; i++) d[i] = low + g.nextInt(high - low);
         return of(d, shape).withDType(DType.INT64);
     }
@@ -549,7 +551,7 @@ public final class Tensor {
     public Tensor mul(Tensor o) { return Arithmetic.mul(this, o); }
     public Tensor mul(float s) { return Arithmetic.mul(this, s); }
     public Tensor div(Tensor o) { return Arithmetic.div(this, o); }
-    public Tensor div(float s) { return Arithmetic.mul(this, 1f / s); }
+    public Tensor div(float s) { return Arithmetic.div(this, s); }
     public Tensor pow(Tensor o) { return Arithmetic.pow(this, o); }
     public Tensor pow(float exponent) { return Arithmetic.pow(this, exponent); }
     public Tensor maximum(Tensor o) { return Arithmetic.maximum(this, o); }

@@ -30,7 +30,7 @@ class KerasSelfAttentionTest {
     static NDArray reference(Map<String, NDArray> s, NDArray x, double divisor, NDArray keep) {
         NDArray kernel = s.get("kernel");
         NDArray wq = x.matMul(kernel.get(0)), wk = x.matMul(kernel.get(1)), wv = x.matMul(kernel.get(2));
-        NDArray qk = wq.batchMatMul(wk.transpose(0, 2, 1)).div((float) divisor);
+        NDArray qk = wq.batchMatMul(wk.transpose(0, 2, 1)).div(TorchAttention.scalar(x, divisor));
         if (keep != null) {
             qk = TorchAttention.maskedFill(qk, TorchAttention.isZero(keep).expandDims(1), Float.NEGATIVE_INFINITY);
             qk = TorchAttention.safeSoftmax(qk);

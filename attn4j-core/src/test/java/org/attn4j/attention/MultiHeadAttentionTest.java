@@ -34,7 +34,7 @@ class MultiHeadAttentionTest {
         NDArray q = TorchAttention.linear(s, "W_q", x).reshape(b, l, h, dk).transpose(0, 2, 1, 3).reshape(b * h, l, dk);
         NDArray k = TorchAttention.linear(s, "W_k", x).reshape(b, l, h, dk).transpose(0, 2, 1, 3).reshape(b * h, l, dk);
         NDArray v = TorchAttention.linear(s, "W_v", x).reshape(b, l, h, dk).transpose(0, 2, 1, 3).reshape(b * h, l, dk);
-        NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).div((float) Math.sqrt(dk));
+        NDArray scores = q.batchMatMul(k.transpose(0, 2, 1)).div(TorchAttention.scalar(q, Math.sqrt(dk)));
         if (mask != null) scores = TorchAttention.maskedFill(scores, TorchAttention.isZero(mask), -1e9f);
         NDArray w = scores.softmax(-1);
         NDArray out = w.batchMatMul(v).reshape(b, h, l, dk).transpose(0, 2, 1, 3).reshape(b, l, h * dk);
@@ -54,7 +54,7 @@ class MultiHeadAttentionTest {
         for (int i = 0; i < 3; i++) {
             p[i] = TorchAttention.linear(s, "linears." + i, in[i]).reshape(b, -1, h, dk).transpose(0, 2, 1, 3);
         }
-        NDArray scores = p[0].matMul(TorchAttention.mT(p[1])).div((float) Math.sqrt(dk));
+        NDArray scores = p[0].matMul(TorchAttention.mT(p[1])).div(TorchAttention.scalar(query, Math.sqrt(dk)));
         if (mask != null) scores = TorchAttention.maskedFill(scores, TorchAttention.isZero(mask.expandDims(1)), -1e9f);
         NDArray x = scores.softmax(-1).matMul(p[2]).transpose(0, 2, 1, 3).reshape(b, -1, h * dk);
         return TorchAttention.linear(s, "linears.3", x);

@@ -118,7 +118,7 @@ class MultiheadAttentionTest {
             NDArray merged = kpm.reshape(n, 1, 1, s).broadcast(n, h, 1, s).reshape(n * h, 1, s);
             attnMask = attnMask == null ? merged : attnMask.add(merged);
         }
-        NDArray qScaled = q.mul((float) Math.sqrt(1.0 / hd));
+        NDArray qScaled = q.mul(TorchAttention.scalar(q, Math.sqrt(1.0 / hd)));
         NDArray scores = qScaled.batchMatMul(k.swapAxes(1, 2));
         if (attnMask != null) scores = scores.add(attnMask);               // baddbmm(attn_mask, q_scaled, kᵀ)
         NDArray w = scores.softmax(-1);

@@ -25,7 +25,7 @@ class SelfAttentionTest {
     /** The reference: q, k, v = self.q(x), ...; attn = (q @ k.transpose(-2, -1)) * scale; softmax; @ v. */
     static NDArray reference(Map<String, NDArray> s, NDArray x, double scale, NDArray keepMask) {
         NDArray q = TorchAttention.linear(s, "q", x), k = TorchAttention.linear(s, "k", x), v = TorchAttention.linear(s, "v", x);
-        NDArray attn = q.matMul(TorchAttention.mT(k)).mul((float) scale);
+        NDArray attn = q.matMul(TorchAttention.mT(k)).mul(TorchAttention.scalar(x, scale));
         if (keepMask != null) attn = TorchAttention.maskedFill(attn, keepMask.logicalNot(), Float.NEGATIVE_INFINITY);
         return attn.softmax(-1).matMul(v);
     }

@@ -31,7 +31,7 @@ class SingleHeadSelfAttentionTest {
         NDArray queries = TorchAttention.linear(s, "query", x).reshape(b, 1, t, inputSize);
         NDArray keys = TorchAttention.linear(s, "key", x).reshape(b, 1, t, inputSize);
         NDArray values = TorchAttention.linear(s, "value", x).reshape(b, 1, t, inputSize);
-        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2)).div((float) Math.pow(inputSize, 0.5));
+        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2)).div(TorchAttention.scalar(inputs, Math.pow(inputSize, 0.5)));
         NDArray out = scores.softmax(-1).matMul(values).reshape(b, t, inputSize);
         return TorchAttention.linear(s, "out", out);
     }

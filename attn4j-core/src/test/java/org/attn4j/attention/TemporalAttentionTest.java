@@ -37,7 +37,7 @@ class TemporalAttentionTest {
         }
         NDArray bias = TorchAttention.rows(s.get("relative_position_bias_table"), s.get("relative_coords")).reshape(t, t, -1)
                 .transpose(2, 0, 1);
-        NDArray attn = q.matMul(TorchAttention.mT(k)).mul((float) scale).add(bias.expandDims(0)).softmax(-1);
+        NDArray attn = q.matMul(TorchAttention.mT(k)).mul(TorchAttention.scalar(x, scale)).add(bias.expandDims(0)).softmax(-1);
         NDArray out = attn.matMul(v).swapAxes(1, 2).reshape(b, n, c);
         return withQkv ? TorchAttention.linear(s, "proj", out) : out;
     }

@@ -12,6 +12,18 @@ import ai.djl.ndarray.types.DataType;
 final class TorchAttention {
     private TorchAttention() {}
 
+    /**
+     * A 0-d float32 constant allocated by libtorch, to scale with: {@code x.mul(scalar(x, s))}. Never
+     * {@code x.mul(float)} or {@code x.div(float)} on anything that is backpropagated: DJL builds that scalar on a
+     * Java direct buffer ({@code from_blob}) and closes it right after the op, while libtorch's autograd keeps the
+     * scalar for the backward (mul and div save their other operand); once the GC frees the buffer, the gradients
+     * read freed memory (seen as 1e25-sized gradients in a full test run, reproduced by forcing a GC between
+     * forward and backward).
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new ai.djl.ndarray.types.Shape(), (float) value);
+    }
+
     /** {@code F.linear(x, w, b)}: {@code x @ wᵀ + b}; b may be null. */
     static NDArray linear(NDArray x, NDArray w, NDArray b) {
         NDArray y = x.matMul(w.transpose());
@@ -69,7 +81,7 @@ final class TorchAttention {
      * {output, weights}.
      */
     static NDArray[] sdpa(NDArray q, NDArray k, NDArray v, NDArray keep, NDArray bias, double scale, float maskedValue) {
-        NDArray scores = q.matMul(mT(k)).mul((float) scale);
+        NDArray scores = q.matMul(mT(k)).mul(scalar(q, scale));
         if (bias != null) scores = scores.add(bias);
         if (keep != null) scores = maskedFill(scores, keep.logicalNot(), maskedValue);
         NDArray w = safeSoftmax(scores);

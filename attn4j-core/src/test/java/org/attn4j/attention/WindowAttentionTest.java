@@ -29,7 +29,7 @@ class WindowAttentionTest {
     static NDArray reference(Map<String, NDArray> s, NDArray x, NDArray mask, int nH, double scale, int wh, int ww) {
         long b = x.getShape().get(0), n = x.getShape().get(1), c = x.getShape().get(2);
         NDArray qkv = TorchAttention.linear(s, "qkv", x).reshape(b, n, 3, nH, c / nH).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul((float) scale), k = qkv.get(1), v = qkv.get(2);
+        NDArray q = qkv.get(0).mul(TorchAttention.scalar(x, scale)), k = qkv.get(1), v = qkv.get(2);
         NDArray attn = q.matMul(TorchAttention.mT(k));
         NDArray bias = TorchAttention.rows(s.get("relative_position_bias_table"), s.get("relative_position_index").reshape(-1))
                 .reshape(wh * ww, wh * ww, -1).transpose(2, 0, 1);

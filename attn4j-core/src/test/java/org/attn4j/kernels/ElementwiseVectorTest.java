@@ -133,6 +133,39 @@ class ElementwiseVectorTest {
         }
     }
 
+    /**
+     * The activation backward loops: ReLU's select and the float products of sigmoid and tanh are the same
+     * IEEE operations in both paths, so bit-equal; the GELU derivatives run the scalar loop on both.
+     */
+    @Test
+    void activationGradientsAreBitExact() {
+        Generator g = new Generator(93);
+        for (Elementwise.UnaryGrad op : Elementwise.UnaryGrad.values()) {
+            for (int len : new int[] {0, 1, 7, 8, 9, 17, 64, 1001}) {
+                int go = g.nextInt(4), vo = g.nextInt(4), oo = g.nextInt(4);
+                float[] gr = inputs(g, go + Math.max(len, 1)), v = inputs(g, vo + Math.max(len, 1));
+                if (op == Elementwise.UnaryGrad.SIGMOID || op == Elementwise.UnaryGrad.TANH) {
+                    // Realistic outputs too: sigmoid in [0, 1], tanh in [-1, 1].
+                    for (int i = 0; i < v.length; i += 2) v[i] = (float) g.nextDouble();
+                }
+                float[] vec = new float[oo + len], ref = new float[oo + len];
+                ElementwiseVector.unaryGrad(op, gr, go, v, vo, vec, oo, len);
+                Elementwise.unaryGradScalar(op, gr, go, v, vo, ref, oo, len);
+                for (int i = 0; i < len; i++) {
+                    assertEquals(0, Float.compare(ref[oo + i], vec[oo + i]), op + " at " + i + " of " + len + ": g "
+                            + gr[go + i] + ", v " + v[vo + i] + " -> vector " + vec[oo + i] + ", scalar " + ref[oo + i]);
+                }
+            }
+        }
+        // ReLU passes the gradient where the output is NaN (threshold_backward's y <= 0 is false) and drops it at 0.
+        float[] out = new float[3];
+        Elementwise.unaryGradScalar(Elementwise.UnaryGrad.RELU, new float[] {2f, 3f, 4f}, 0,
+                new float[] {Float.NaN, 0f, 1f}, 0, out, 0, 3);
+        assertEquals(2f, out[0]);
+        assertEquals(0f, out[1]);
+        assertEquals(4f, out[2]);
+    }
+
     @Test
     void binaryOpsAreBitExactForEveryStridePattern() {
         Generator g = new Generator(92);

@@ -217,7 +217,10 @@ class GemmTest {
         }
     }
 
-    /** Threads only split C into strips, each element is computed the same way: bitwise equal to one thread. */
+    /**
+     * Threads only split the packing and C into pieces, each element is computed the same way: bitwise
+     * equal to one thread, including when the B block is packed by several threads.
+     */
     @Test
     void threadedEqualsSerialBitwise() {
         assumeTrue(VectorSupport.ENABLED);
@@ -227,7 +230,11 @@ class GemmTest {
             Random r = new Random(13);
             Case rows = randomCase(r, false, true, 290, 130, 300, 1f, 0.5f, false);
             Case cols = randomCase(r, true, false, 20, 290, 280, 1f, 0f, false);
-            for (Case t : new Case[] {rows, cols}) {
+            // Deep and wide enough that the B block is packed by several threads, ending in a partial panel.
+            Case packedTogether = randomCase(r, false, false, 7, 90 * GemmVector.NR + 5, GemmVector.KC, 1f, 0f, false);
+            check(Impl.VECTOR3, packedTogether);
+            check(Impl.VECTOR4, packedTogether);
+            for (Case t : new Case[] {rows, cols, packedTogether}) {
                 float[] par = t.c.clone(), ser = t.c.clone();
                 run(Impl.VECTOR3, t, par);
                 run(Impl.VECTOR3_SERIAL, t, ser);

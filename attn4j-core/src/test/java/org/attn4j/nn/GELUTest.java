@@ -20,8 +20,8 @@ class GELUTest {
         // approximate='tanh': 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), composed in libtorch
         Torch.check("GELU tanh", List.of(x), t -> new GELU("tanh").forward(t.get(0)), t -> {
             var v = t.get(0);
-            var inner = v.add(v.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-            return v.mul(0.5f).mul(inner.tanh().add(1f));
+            var inner = v.add(v.pow(Torch.scalar(v, 3)).mul(Torch.scalar(v, 0.044715))).mul(Torch.scalar(v, Math.sqrt(2 / Math.PI)));
+            return v.mul(Torch.scalar(v, 0.5)).mul(inner.tanh().add(1f));
         }, 1e-6, 1e-5, 3);
     }
 

@@ -33,8 +33,8 @@ class ActivationsTest {
 
     /** GELU with the tanh approximation, composed from libtorch ops (DJL exposes only the exact form). */
     private static NDArray geluTanh(NDArray x) {
-        NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray inner = x.add(x.pow(Torch.scalar(x, 3)).mul(Torch.scalar(x, 0.044715))).mul(Torch.scalar(x, Math.sqrt(2 / Math.PI)));
+        return x.mul(Torch.scalar(x, 0.5)).mul(inner.tanh().add(1f));
     }
 
     @Test

@@ -70,9 +70,18 @@ class ArithmeticTest {
         Generator g = new Generator(3);
         Tensor x = Tensor.rand(g, 3, 7).add(0.2f).requiresGrad(true);
         Torch.check("add scalar", List.of(x), t -> t.get(0).add(2.5f), t -> t.get(0).add(2.5f), 1e-6, 1e-6, 9);
-        Torch.check("mul scalar", List.of(x), t -> t.get(0).mul(-3f), t -> t.get(0).mul(-3f), 1e-6, 1e-6, 10);
-        Torch.check("pow 2", List.of(x), t -> t.get(0).pow(2f), t -> t.get(0).pow(2f), 1e-6, 1e-6, 11);
-        Torch.check("pow -1.5", List.of(x), t -> t.get(0).pow(-1.5f), t -> t.get(0).pow(-1.5f), 1e-5, 1e-5, 12);
+        Torch.check("mul scalar", List.of(x), t -> t.get(0).mul(-3f), t -> t.get(0).mul(Torch.scalar(t.get(0), -3)), 1e-6, 1e-6, 10);
+        Torch.check("pow 2", List.of(x), t -> t.get(0).pow(2f), t -> t.get(0).pow(Torch.scalar(t.get(0), 2)), 1e-6, 1e-6, 11);
+        Torch.check("pow -1.5", List.of(x), t -> t.get(0).pow(-1.5f), t -> t.get(0).pow(Torch.scalar(t.get(0), -1.5)), 1e-5, 1e-5, 12);
+    }
+
+    @Test
+    void divisionByAScalarIsATrueDivision() {
+        // x / 3 and x * (1/3) differ in the last bit for many x; torch.div divides, so the results are
+        // bit-equal (tolerance 0) only for a true division.
+        Tensor x = Tensor.randn(new Generator(5), 1000).requiresGrad(true);
+        Torch.check("div scalar", List.of(x), t -> t.get(0).div(3f), t -> t.get(0).div(3f), 0, 0, 15);
+        Torch.check("div scalar 0.1", List.of(x), t -> t.get(0).div(0.1f), t -> t.get(0).div(0.1f), 0, 0, 16);
     }
 
     @Test

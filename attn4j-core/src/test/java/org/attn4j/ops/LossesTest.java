@@ -69,7 +69,7 @@ class LossesTest {
         if (eps == 0f) return nll;
         NDArray weighted = w == null ? lp : lp.mul(classView(w, rank, cd));
         NDArray smooth = reduce(weighted.sum(new int[] {cd}).neg().mul(maskF), red, denominator);
-        return nll.mul(1.0 - eps).add(smooth.mul((double) eps / c));
+        return nll.mul(Torch.scalar(nll, 1.0 - eps)).add(smooth.mul(Torch.scalar(smooth, (double) eps / c)));
     }
 
     /** F.cross_entropy with class-probability targets (cross_entropy_loss_prob_target). */
@@ -78,7 +78,7 @@ class LossesTest {
         int cd = rank == 1 ? 0 : 1;
         long c = z.getShape().get(cd);
         NDArray lp = z.logSoftmax(cd);
-        NDArray target = eps > 0 ? q.mul(1.0 - eps).add((double) eps / c) : q;
+        NDArray target = eps > 0 ? q.mul(Torch.scalar(q, 1.0 - eps)).add((double) eps / c) : q;
         NDArray prod = lp.mul(target);
         if (w != null) prod = prod.mul(classView(w, rank, cd));
         NDArray per = prod.sum(new int[] {cd}).neg();

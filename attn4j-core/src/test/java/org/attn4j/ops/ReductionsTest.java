@@ -90,7 +90,7 @@ class ReductionsTest {
             Torch.check(what("sum", x, dims, keep), List.of(x), t -> dims == null && !keep ? t.get(0).sum()
                     : Reductions.sum(t.get(0), dims, keep), t -> torchSum(t.get(0), dims, keep), atol, 1e-6, c);
             Torch.check(what("mean", x, dims, keep), List.of(x), t -> Reductions.mean(t.get(0), dims, keep),
-                    t -> torchSum(t.get(0), dims, keep).div(Math.max(n, 1)), atol / Math.max(n, 1), 1e-6, c);
+                    t -> torchSum(t.get(0), dims, keep).div(Torch.scalar(t.get(0), Math.max(n, 1))), atol / Math.max(n, 1), 1e-6, c);
         }
     }
 
@@ -206,6 +206,16 @@ class ReductionsTest {
     }
 
     @Test
+    void anEmptyDimListReducesEveryDimAsInLibtorch() {
+        Tensor x = Tensor.randn(new Generator(27), 2, 3, 4).requiresGrad(true);
+        Torch.check("sum dims []", List.of(x), t -> Reductions.sum(t.get(0), new int[0], false),
+                t -> t.get(0).sum(new int[0], false), 5e-7 * Math.sqrt(24), 1e-6, 1);
+        Torch.check("sum dims [] keepdim", List.of(x), t -> Reductions.sum(t.get(0), new int[0], true),
+                t -> t.get(0).sum(new int[0], true), 5e-7 * Math.sqrt(24), 1e-6, 2);
+        assertArrayEquals(new int[] {1, 1, 1}, Reductions.amax(x.detach(), new int[0], true).shape());
+    }
+
+    @Test
     void zeroDimensionalTensorsReduceOverDimZero() {
         Tensor s = Tensor.scalar(-1.5f).requiresGrad(true);
         Torch.check("0-d sum dim 0", List.of(s), t -> t.get(0).sum(0, false), t -> t.get(0).sum(new int[] {0}, false), 0, 0, 1);
@@ -242,5 +252,32 @@ class ReductionsTest {
                 assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(0, 3).argmax(0, false)).getMessage());
         assertEquals("sum: expected a float32 tensor, got int64 of shape [4]",
                 assertThrows(IllegalArgumentException.class, () -> Tensor.arange(4).sum()).getMessage());
+    }
+
+    /**
+     * Reducing a middle block of a contiguous tensor takes a copy-free path: it must agree with libtorch
+     * (values, indices, gradients), including ties (the first index wins) and NaN (it wins and stays).
+     * Tolerance 1e-6: sums of at most 20 unit values, in double on both sides of the comparison.
+     */
+    @Test
+    void middleDimReductionsMatchTorch() {
+        Generator g = new Generator(77);
+        Tensor x = Tensor.randn(g, 3, 5, 4, 6).requiresGrad(true);
+        List<Tensor> in = List.of(x);
+        Torch.check("sum dim 1", in, t -> t.get(0).sum(new int[] {1}, true), t -> t.get(0).sum(new int[] {1}, true), 1e-6, 1e-6, 1);
+        Torch.check("sum dims 1,2", in, t -> t.get(0).sum(new int[] {1, 2}, false), t -> t.get(0).sum(new int[] {1, 2}), 1e-6, 1e-6, 2);
+        Torch.check("mean dim 1", in, t -> t.get(0).mean(1, true), t -> t.get(0).mean(new int[] {1}, true), 1e-6, 1e-6, 3);
+        Torch.check("max dim 1", in, t -> Reductions.max(t.get(0), 1, true).values(),
+                t -> t.get(0).max(new int[] {1}, true), 0, 0, 4);
+        // Ties and NaN along dim 1 of [2, 3, 4]: column q of batch 0 is {1, 1, 0} (tie), {NaN, 5, 7}, {2, NaN, 9}, {-1, -1, -1}.
+        float nan = Float.NaN;
+        Tensor t = Tensor.of(new float[] {1, nan, 2, -1, 1, 5, nan, -1, 0, 7, 9, -1,
+                                          3, 3, 3, 3, 4, 4, 4, 4, 4, 5, 4, 5}, 2, 3, 4);
+        Reductions.ValuesIndices mx = Reductions.max(t, 1, false);
+        assertArrayEquals(new float[] {1, nan, nan, -1, 4, 5, 4, 5}, mx.values().toFloatArray());
+        assertArrayEquals(new float[] {0, 0, 1, 0, 1, 2, 1, 2}, mx.indices().toFloatArray());
+        Reductions.ValuesIndices mn = Reductions.min(t, 1, false);
+        assertArrayEquals(new float[] {0, nan, nan, -1, 3, 3, 3, 3}, mn.values().toFloatArray());
+        assertArrayEquals(new float[] {2, 0, 1, 0, 0, 0, 0, 0}, mn.indices().toFloatArray());
     }
 }

@@ -296,6 +296,8 @@ class ViewsTest {
                 assertThrows(IllegalArgumentException.class, () -> x.transpose(0, 3)).getMessage());
         assertEquals("expand: the size of input [2, 3, 4] (3) must match the target [2, 5, 4] (5) at non-singleton dimension 1",
                 assertThrows(IllegalArgumentException.class, () -> x.expand(2, 5, 4)).getMessage());
+        assertEquals("expand: invalid size -2 in the target [1, -2, 3, 4]",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(1, 1, 3, 4).expand(1, -2, 3, 4)).getMessage());
         assertEquals("expand: the target [3, 4] has fewer dims than the input [2, 3, 4]",
                 assertThrows(IllegalArgumentException.class, () -> x.expand(3, 4)).getMessage());
         assertEquals("narrow: start 2 + length 2 exceeds dimension 1 of size 3 in [2, 3, 4]",

@@ -106,8 +106,12 @@ class TensorTest {
                 assertThrows(IllegalArgumentException.class, () -> Tensor.of(new float[5], 2, 3)).getMessage());
         assertEquals("Tensor.ofLongs: value 16777217 at 1 exceeds 2^24, the exact range of attn4j integer tensors",
                 assertThrows(IllegalArgumentException.class, () -> Tensor.ofLongs(new long[] {0, 16_777_217}, 2)).getMessage());
-        assertEquals("negative dimension -1 in shape [2, -1]",
+        assertEquals("zeros: negative dimension -1 in shape [2, -1]",
                 assertThrows(IllegalArgumentException.class, () -> Tensor.zeros(2, -1)).getMessage());
+        assertEquals("ones: negative dimension -3 in shape [-3]",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.ones(-3)).getMessage());
+        assertEquals("randn: shape [65536, 65536] has more than 2^31 elements",
+                assertThrows(IllegalArgumentException.class, () -> Tensor.randn(new Generator(1), 65536, 65536)).getMessage());
         assertEquals("arange: cannot go from 0.0 to 5.0 in steps of -1.0",
                 assertThrows(IllegalArgumentException.class, () -> Tensor.arange(0, 5, -1)).getMessage());
         assertEquals("randint: empty range [3, 3)",

@@ -128,6 +128,16 @@ public final class Torch {
         }
     }
 
+    /**
+     * A 0-d float32 constant allocated by libtorch, to scale with: {@code x.mul(Torch.scalar(x, s))}. Never use
+     * {@code x.mul(float)}, {@code div(float)} or {@code pow(float)} on anything that is backpropagated: DJL builds
+     * that scalar on a Java buffer it frees right after the op, while libtorch's autograd keeps it for the backward;
+     * after a GC the gradients read freed memory.
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new ai.djl.ndarray.types.Shape(), (float) value);
+    }
+
     /** Shape of a tensor as DJL wants it. */
     public static ai.djl.ndarray.types.Shape shapeOf(int... s) {
         long[] l = new long[s.length];

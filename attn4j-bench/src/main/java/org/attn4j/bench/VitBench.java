@@ -1,0 +1,156 @@
+package org.attn4j.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.attn4j.autograd.GradMode;
+import org.attn4j.kernels.Parallel;
+import org.attn4j.models.vit.VisionTransformer;
+import org.attn4j.models.vit.VitConfig;
+import org.attn4j.models.vit.VitModels;
+import org.attn4j.tensor.Generator;
+import org.attn4j.tensor.Tensor;
+
+/**
+ * ViT-B/16 inference, attn4j's {@link VisionTransformer} against the same network composed from libtorch ops
+ * through DJL with the same weights ({@code conv2d} patchify, {@code layer_norm}, {@code linear},
+ * {@code matmul}, {@code softmax}, {@code gelu}, the reference's reshapes), both without autograd, interleaved in
+ * one run ({@link Interleaved}). The whole forward is timed on each side: patch embedding, 12 blocks, final
+ * norm and the 1000-class head, on random images of 224 x 224 at each batch size. Prints median and min per
+ * side, images/s and the ratio attn4j/libtorch (lower is better), and the largest logit difference.
+ *
+ * <p>{@code ./bench.sh vit [--threads T] [--batches 1,8] [--reps R] [--depth D]}; {@code --depth} builds a
+ * shorter model for a quick look. Weights are PyTorch's default layer initialisation (the reference's truncated
+ * normal draws take tens of seconds for 86 million parameters and do not change the timing).
+ */
+final class VitBench {
+    private VitBench() {}
+
+    static void run(String[] args) throws Exception {
+        int[] batches = {1, 8};
+        int reps = 7, depth = 12;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--threads" -> {
+                    int t = Integer.parseInt(args[++i]);
+                    Parallel.setThreads(t);
+                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
+                }
+                case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--depth" -> depth = Integer.parseInt(args[++i]);
+                default -> throw new IllegalArgumentException("vit bench: unknown option '" + args[i] + "'");
+            }
+        }
+        VitConfig config = VitModels.config("vit_base_patch16_224").withDepth(depth);
+        Generator g = new Generator(42);
+        long t0 = System.nanoTime();
+        VisionTransformer model = new VisionTransformer(config, g, false);
+        try (var ignored = GradMode.noGrad()) {
+            model.clsToken().copy_(Tensor.randn(g, model.clsToken().shape()).mul(0.02f));
+            model.posEmbed().copy_(Tensor.randn(g, model.posEmbed().shape()).mul(0.02f));
+        }
+        model.eval();
+        Engine engine = Engine.getEngine("PyTorch");
+        System.out.printf("ViT-B/16 forward (%d blocks, %,d parameters, built in %.1f s); attn4j threads %d, libtorch %s threads %s"
+                        + " (interleaved reps)%n", depth, model.numParameters(), (System.nanoTime() - t0) / 1e9, Parallel.threads(),
+                engine.getVersion(), System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        System.out.printf("%5s %5s | %22s %9s | %22s %9s | %12s%n", "batch", "reps", "attn4j median/min ms", "img/s",
+                "libtorch median/min ms", "img/s", "ratio med/min");
+        try (NDManager base = engine.newBaseManager()) {
+            Map<String, NDArray> p = new LinkedHashMap<>();
+            model.namedParameters().forEach((k, v) -> p.put(k, base.create(v.contiguousData(), shape(v.shape()))));
+            for (int b : batches) measure(base, model, p, b, reps);
+        }
+    }
+
+    private static Shape shape(int[] s) {
+        long[] l = new long[s.length];
+        for (int i = 0; i < s.length; i++) l[i] = s[i];
+        return new Shape(l);
+    }
+
+    private static void measure(NDManager base, VisionTransformer model, Map<String, NDArray> p, int batch, int reps) throws Exception {
+        Tensor images = Tensor.randn(new Generator(batch), batch, 3, 224, 224);
+        float[][] ours = new float[1][];
+        try (NDManager sub = base.newSubManager()) {
+            NDArray img = sub.create(images.contiguousData(), shape(images.shape()));
+            int warmup = batch == 1 ? 2 : 1;
+            Interleaved.Stats[] s = Interleaved.run(warmup, reps,
+                    () -> {
+                        long t0 = Interleaved.now();
+                        try (var ignored = GradMode.noGrad()) {
+                            ours[0] = model.forward(images).toFloatArray();
+                        }
+                        return Interleaved.now() - t0;
+                    },
+                    () -> {
+                        try (NDManager rep = sub.newSubManager()) {
+                            long t0 = Interleaved.now();
+                            NDArray out = forward(model.config(), p, img);
+                            out.toFloatArray();      // waits for the result, as attn4j's time includes its output
+                            long t = Interleaved.now() - t0;
+                            out.attach(rep);
+                            return t;
+                        }
+                    });
+            float[] ref;
+            try (NDManager check = sub.newSubManager()) {
+                NDArray out = forward(model.config(), p, img);
+                out.attach(check);
+                ref = out.toFloatArray();
+            }
+            double maxDiff = 0;
+            for (int i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - ours[0][i]));
+            System.out.printf("%5d %5d | %10.1f / %9.1f %9.2f | %10.1f / %9.1f %9.2f | %5.2f / %4.2f   (max |logit diff| %.1e)%n",
+                    batch, reps, s[0].medianMs(), s[0].minMs(), batch * 1000 / s[0].medianMs(),
+                    s[1].medianMs(), s[1].minMs(), batch * 1000 / s[1].medianMs(),
+                    s[0].medianMs() / s[1].medianMs(), s[0].minMs() / s[1].minMs(), maxDiff);
+        }
+    }
+
+    private static PtNDArray pt(NDArray a) {
+        return (PtNDArray) a;
+    }
+
+    private static NDArray linear(NDArray x, Map<String, NDArray> p, String name) {
+        return JniUtils.linear(pt(x), pt(p.get(name + ".weight")), pt(p.get(name + ".bias")));
+    }
+
+    private static NDArray layerNorm(NDArray x, Map<String, NDArray> p, String name, long d) {
+        return JniUtils.layerNorm(pt(x), new Shape(d), pt(p.get(name + ".weight")), pt(p.get(name + ".bias")), 1e-6);
+    }
+
+    /** The reference's ViT forward (no dropout, no distillation token, no pre-logits) in libtorch ops. */
+    static NDArray forward(VitConfig c, Map<String, NDArray> p, NDArray img) {
+        long b = img.getShape().get(0);
+        int d = c.embedDim(), heads = c.numHeads(), hd = d / heads;
+        NDArray x = JniUtils.convolution(pt(img), pt(p.get("patch_embed.proj.weight")), pt(p.get("patch_embed.proj.bias")),
+                new Shape(c.patchSize(), c.patchSize()), new Shape(0, 0), new Shape(1, 1), 1);
+        x = x.reshape(b, d, -1).transpose(0, 2, 1);
+        x = NDArrays.concat(new NDList(p.get("cls_token").repeat(0, b), x), 1).add(p.get("pos_embed"));
+        long n = x.getShape().get(1);
+        float scale = (float) Math.pow(hd, -0.5);
+        for (int i = 0; i < c.depth(); i++) {
+            String blk = "blocks." + i + ".";
+            NDArray qkv = linear(layerNorm(x, p, blk + "norm1", d), p, blk + "attn.qkv").reshape(b, n, 3, heads, hd)
+                    .transpose(2, 0, 3, 1, 4);
+            NDArray a = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
+            NDArray o = a.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(b, n, d);
+            x = x.add(linear(o, p, blk + "attn.proj"));
+            NDArray m = JniUtils.gelu(pt(linear(layerNorm(x, p, blk + "norm2", d), p, blk + "mlp.fc1")));
+            x = x.add(linear(m, p, blk + "mlp.fc2"));
+        }
+        x = layerNorm(x, p, "norm", d);
+        return linear(x.get(new NDIndex(":, 0, :")), p, "head");
+    }
+}

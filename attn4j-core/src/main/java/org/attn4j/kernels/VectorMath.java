@@ -1,0 +1,106 @@
+package org.attn4j.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Transcendental functions and lane sums for the Vector API kernels, built only from IEEE-exact lanewise
+ * operations (add, mul, fma, compare, blend, shifts, shuffles), so they give bit-identical results in every
+ * execution mode.
+ *
+ * <p>Why not {@code lanewise(EXP)} or {@code reduceLanes(ADD)}: the Vector API computes those with different
+ * algorithms in the interpreter (per-lane {@code Math.exp}, left-to-right sums) and in C2-compiled code (SVML
+ * approximations, a tree of shuffles), so the first call of a model — still interpreted — produced logits a few
+ * ulps away from later calls. attn4j promises identical results for the same inputs and thread count, so its
+ * kernels use these instead.
+ */
+public final class VectorMath {
+    private VectorMath() {}
+
+    private static final float LOG2E = 1.44269504088896341f;
+    // ln 2 split so that n·LN2_HI is exact for |n| < 2^11 (Cody and Waite's reduction, as in Cephes' expf).
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;   // 1.5·2^23: adding and subtracting it rounds to an integer
+
+    /**
+     * e^x per lane, within 2 ulp of the correctly rounded result for normal outputs; 0 below -104, +inf above
+     * 89, NaN for NaN. Cephes' expf: e^x = 2^n · e^r with |r| <= ln2/2 and a degree-7 polynomial for e^r.
+     */
+    public static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(-104f).min(89f);
+        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        VectorSpecies<Float> fs = x.species();
+        FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
+        r = n.fma(FloatVector.broadcast(fs, -LN2_LO), r);
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(p.species(), 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(p.species(), 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(p.species(), 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(p.species(), 5.0000001201e-1f));
+        p = p.fma(r2, r).add(1f);
+        // 2^n as two factors so that n down to -150 stays in the normal exponent range of each.
+        VectorSpecies<Integer> is = IntVector.SPECIES_PREFERRED.length() == x.length()
+                ? IntVector.SPECIES_PREFERRED : VectorSpecies.of(int.class, x.species().vectorShape());
+        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, is, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(s1).mul(s2);
+        // Below -104 the true value underflows to 0 in float; above 89 it overflows.
+        result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
+        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
+        return result.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * tanh per lane within a few ulp: Cephes' odd polynomial for |x| < 0.625, {@code 1 - 2/(e^{2|x|} + 1)} with the
+     * sign restored above, ±1 beyond 9.
+     */
+    public static FloatVector tanh(FloatVector x) {
+        FloatVector ax = x.abs();
+        FloatVector z = x.mul(x);
+        FloatVector p = z.mul(-5.70498872745e-3f).add(2.06390887954e-2f);
+        p = p.fma(z, FloatVector.broadcast(p.species(), -5.37397155531e-2f));
+        p = p.fma(z, FloatVector.broadcast(p.species(), 1.33314422036e-1f));
+        p = p.fma(z, FloatVector.broadcast(p.species(), -3.33332819422e-1f));
+        FloatVector small = p.mul(z).fma(x, x);
+        FloatVector e = exp(ax.min(9f).mul(2f));
+        FloatVector big = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(e.add(1f)));
+        big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
+        VectorMask<Float> useSmall = ax.compare(VectorOperators.LT, 0.625f);
+        FloatVector r = big.blend(small, useSmall);
+        return r.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, VectorShuffle<Float>[]> SHUFFLES =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterflies(VectorSpecies<Float> s) {
+        return SHUFFLES.computeIfAbsent(s.length(), len -> {
+            int steps = Integer.numberOfTrailingZeros(len);
+            VectorShuffle<Float>[] out = new VectorShuffle[steps];
+            for (int k = 0; k < steps; k++) {
+                int bit = len >> (k + 1);
+                out[k] = VectorShuffle.fromOp(s, i -> i ^ bit);
+            }
+            return out;
+        });
+    }
+
+    /**
+     * The sum of the lanes in one fixed order (a butterfly: halves, then quarters, ...), the same in every
+     * execution mode; use instead of {@code reduceLanes(ADD)}.
+     */
+    public static float sumLanes(FloatVector v) {
+        for (VectorShuffle<Float> sh : butterflies(v.species())) v = v.add(v.rearrange(sh));
+        return v.lane(0);
+    }
+}

@@ -1,0 +1,72 @@
+package org.attn4j.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** VectorMath's exp, tanh and lane sum against java.lang.Math in double, and their special values. */
+class VectorMathTest {
+    private static final jdk.incubator.vector.VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private static double ulps(float actual, double exact) {
+        float e = (float) exact;
+        if (e == actual) return 0;
+        return Math.abs(actual - exact) / Math.ulp(e == 0 ? Float.MIN_NORMAL : e);
+    }
+
+    @Test
+    void expIsWithinTwoUlpAndHandlesTheEdges() {
+        float[] in = new float[S.length()], out = new float[S.length()];
+        double worst = 0;
+        for (int k = 0; k < 200_000; k++) {
+            float x = -87f + 175.5f * k / 200_000f;
+            java.util.Arrays.fill(in, x);
+            VectorMath.exp(FloatVector.fromArray(S, in, 0)).intoArray(out, 0);
+            worst = Math.max(worst, ulps(out[0], Math.exp(x)));
+        }
+        assertTrue(worst <= 2, "exp worst error " + worst + " ulp");
+        float[] edge = {Float.NEGATIVE_INFINITY, -200f, 0f, 100f, Float.POSITIVE_INFINITY, Float.NaN, -1e-30f, 1f};
+        float[] wide = java.util.Arrays.copyOf(edge, Math.max(edge.length, S.length()));
+        float[] res = new float[wide.length];
+        for (int i = 0; i + S.length() <= wide.length; i += S.length()) {
+            VectorMath.exp(FloatVector.fromArray(S, wide, i)).intoArray(res, i);
+        }
+        if (S.length() >= 8) {
+            assertEquals(0f, res[0]);
+            assertEquals(0f, res[1]);
+            assertEquals(1f, res[2]);
+            assertEquals(Float.POSITIVE_INFINITY, res[3]);
+            assertEquals(Float.POSITIVE_INFINITY, res[4]);
+            assertTrue(Float.isNaN(res[5]));
+            assertEquals(1f, res[6]);
+            assertEquals((float) Math.E, res[7], Math.ulp((float) Math.E) * 2);
+        }
+    }
+
+    @Test
+    void tanhIsWithinFourUlp() {
+        float[] in = new float[S.length()], out = new float[S.length()];
+        double worst = 0;
+        for (int k = 0; k < 200_000; k++) {
+            float x = -12f + 24f * k / 200_000f;
+            java.util.Arrays.fill(in, x);
+            VectorMath.tanh(FloatVector.fromArray(S, in, 0)).intoArray(out, 0);
+            worst = Math.max(worst, ulps(out[0], Math.tanh(x)));
+        }
+        assertTrue(worst <= 4, "tanh worst error " + worst + " ulp");
+    }
+
+    @Test
+    void sumLanesAddsInAFixedButterflyOrder() {
+        float[] v = new float[S.length()];
+        for (int i = 0; i < v.length; i++) v[i] = 1f / (i + 1);
+        // The butterfly pairs lane i with lane i + L/2 first, then i + L/4, ...
+        float[] w = v.clone();
+        for (int half = w.length / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) w[i] = w[i] + w[i + half];
+        }
+        assertEquals(w[0], VectorMath.sumLanes(FloatVector.fromArray(S, v, 0)), 0f);
+    }
+}
