@@ -176,6 +176,45 @@ class FlashAttentionVectorTest {
     }
 
     @Test
+    void resultsDoNotDependOnTheThreadCount() {
+        // No sum is split across threads: 1 and 2 threads give the same bits, forward and backward, in both
+        // backward schedules (one pass over many items, two passes over few) and with a shared-mask gradient.
+        SplittableRandom r = new SplittableRandom(5);
+        int threads = Parallel.threads();
+        try {
+            for (int batch : new int[] {2, 12}) {
+                int l = 70, s = 90, e = 24;
+                float[] q = randn(r, batch * l * e), k = randn(r, batch * s * e), v = randn(r, batch * s * e);
+                int[] qo = new int[batch], ko = new int[batch], mo = new int[batch];
+                for (int b = 0; b < batch; b++) {
+                    qo[b] = b * l * e;
+                    ko[b] = b * s * e;
+                    mo[b] = (b % 3) * l * s;                         // three mask blocks shared by the items
+                }
+                AttentionProblem p = AttentionProblem.of(batch, l, s, e, e, q, qo, k, ko, v, ko, 0.2f)
+                        .withMask(AttentionProblem.MaskKind.ADD, randn(r, 3 * l * s), mo, s, Float.NEGATIVE_INFINITY);
+                float[] dOut = randn(r, batch * l * e);
+                float[][][] res = new float[2][][];
+                for (int t = 1; t <= 2; t++) {
+                    Parallel.setThreads(t);
+                    float[] out = new float[batch * l * e], st = new float[2 * batch * l];
+                    FlashAttentionVector.forward(p, out, st, 16, 32);
+                    float[][] g = grads(p, true);
+                    FlashAttentionVector.backward(p, out, st, dOut, g[0], g[1], g[2], g[3], 16, 32);
+                    float[][] g2 = grads(p, false);
+                    FlashAttentionVector.backward(p, out, st, dOut, g2[0], g2[1], g2[2], null, 16, 32);
+                    res[t - 1] = new float[][] {out, st, g[0], g[1], g[2], g[3], g2[0], g2[1], g2[2]};
+                }
+                for (int i = 0; i < res[0].length; i++) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(res[0][i], res[1][i], "batch " + batch + ", result " + i);
+                }
+            }
+        } finally {
+            Parallel.setThreads(threads);
+        }
+    }
+
+    @Test
     void fullyMaskedRowsGiveZerosNotNaN() {
         // Item 0 row 1 sees no key; every key of item 1 is padded out.
         int l = 3, s = 4, e = 8;
