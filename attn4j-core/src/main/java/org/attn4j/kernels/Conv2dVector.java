@@ -254,14 +254,23 @@ final class Conv2dVector {
         Parallel.forRange(panels, grain, (q0, q1) -> {
             Buffers buf = BUFFERS.get();
             float[] cp = buf.c(Mpad * NR);
-            int[] outs = buf.outs, rowBase = buf.rowBase(K);
+            int[] outs = buf.outs, runStart = buf.runStart, runLen = buf.runLen;
             for (int q = q0; q < q1; q++) {
                 int n = q / perImage, v0 = (q - n * perImage) * NR;
-                int valid = 0;
-                for (int jj = 0; jj < NR; jj++) {
+                // Valid grid columns in runs of consecutive output positions.
+                int nRuns = 0;
+                for (int jj = 0; jj < NR; ) {
                     int v = v0 + jj, oh = v / Wp, ow = v - oh * Wp;
-                    outs[jj] = v < V && ow < Wo ? n * Cout * P + oh * Wo + ow : -1;
-                    if (outs[jj] >= 0) valid++;
+                    if (v >= V) break;
+                    if (ow >= Wo) {
+                        jj += Wp - ow;
+                        continue;
+                    }
+                    int len = Math.min(Wo - ow, NR - jj);
+                    outs[nRuns] = n * Cout * P + oh * Wo + ow;
+                    runStart[nRuns] = jj;
+                    runLen[nRuns++] = len;
+                    jj += len;
                 }
                 for (int gi = 0; gi < groups; gi++) {
                     int xBase = n * C * planeP + gi * Cg * planeP + v0;
@@ -276,11 +285,9 @@ final class Conv2dVector {
                     for (int o = 0; o < Og; o++) {
                         int co = gi * Og + o, row = o * NR, rowOut = co * P;
                         float b = bias == null ? 0f : bias[bOff + co];
-                        if (valid == NR && outs[NR - 1] - outs[0] == NR - 1) {
-                            int dst = outs[0] + rowOut;
-                            for (int jj = 0; jj < NR; jj++) out[dst + jj] = cp[row + jj] + b;
-                        } else {
-                            for (int jj = 0; jj < NR; jj++) if (outs[jj] >= 0) out[outs[jj] + rowOut] = cp[row + jj] + b;
+                        for (int r = 0; r < nRuns; r++) {
+                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r];
+                            for (int e = 0; e < len; e++) out[dst + e] = cp[src + e] + b;
                         }
                     }
                 }
