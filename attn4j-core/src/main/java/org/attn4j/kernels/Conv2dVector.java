@@ -254,14 +254,23 @@ final class Conv2dVector {
         Parallel.forRange(panels, grain, (q0, q1) -> {
             Buffers buf = BUFFERS.get();
             float[] cp = buf.c(Mpad * NR);
-            int[] outs = buf.outs, rowBase = buf.rowBase(K);
+            int[] outs = buf.outs, runStart = buf.runStart, runLen = buf.runLen;
             for (int q = q0; q < q1; q++) {
                 int n = q / perImage, v0 = (q - n * perImage) * NR;
-                int valid = 0;
-                for (int jj = 0; jj < NR; jj++) {
+                // Valid grid columns in runs of consecutive output positions.
+                int nRuns = 0;
+                for (int jj = 0; jj < NR; ) {
                     int v = v0 + jj, oh = v / Wp, ow = v - oh * Wp;
-                    outs[jj] = v < V && ow < Wo ? n * Cout * P + oh * Wo + ow : -1;
-                    if (outs[jj] >= 0) valid++;
+                    if (v >= V) break;
+                    if (ow >= Wo) {
+                        jj += Wp - ow;
+                        continue;
+                    }
+                    int len = Math.min(Wo - ow, NR - jj);
+                    outs[nRuns] = n * Cout * P + oh * Wo + ow;
+                    runStart[nRuns] = jj;
+                    runLen[nRuns++] = len;
+                    jj += len;
                 }
                 for (int gi = 0; gi < groups; gi++) {
                     int xBase = n * C * planeP + gi * Cg * planeP + v0;
@@ -276,11 +285,9 @@ final class Conv2dVector {
                     for (int o = 0; o < Og; o++) {
                         int co = gi * Og + o, row = o * NR, rowOut = co * P;
                         float b = bias == null ? 0f : bias[bOff + co];
-                        if (valid == NR && outs[NR - 1] - outs[0] == NR - 1) {
-                            int dst = outs[0] + rowOut;
-                            for (int jj = 0; jj < NR; jj++) out[dst + jj] = cp[row + jj] + b;
-                        } else {
-                            for (int jj = 0; jj < NR; jj++) if (outs[jj] >= 0) out[outs[jj] + rowOut] = cp[row + jj] + b;
+                        for (int r = 0; r < nRuns; r++) {
+                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r];
+                            for (int e = 0; e < len; e++) out[dst + e] = cp[src + e] + b;
                         }
                     }
                 }
@@ -412,6 +419,52 @@ final class Conv2dVector {
     }
 
     /**
+     * The stride-1 weight gradient for few output channels per group (CBAM's 7x7 spatial convolution has one):
+     * each {@code dW[co, t]} is a dot product of the input's tap row with gOut laid out on the padded-width
+     * grid (zeros in the columns {@code ow >= Wo}), image by image, each image's float-lane sum added in
+     * double. Threads own whole taps.
+     */
+    private static void weightGradDots(Conv2dKernel.Dims d, Padded xp, int[] tapOff, float[] gOut, int gOff, float[] gw) {
+        Window2d g = d.win();
+        final int N = d.N(), C = d.C(), Cout = d.Cout(), groups = d.groups(), Cg = d.cg(), Og = d.og(), K = d.k();
+        final int Ho = g.Ho(), Wo = g.Wo(), P = Ho * Wo, Wp = xp.Wp(), planeP = xp.plane(), V = Ho * Wp;
+        for (int gi = 0; gi < groups; gi++) {
+            final int gc = gi * Og, gx = gi * Cg * planeP;
+            Parallel.forRangeByCost(K, 2L * Og * N * V, (t0, t1) -> {
+                float[] grid = BUFFERS.get().b(Og * V);
+                double[] acc = new double[(t1 - t0) * Og];
+                for (int n = 0; n < N; n++) {
+                    java.util.Arrays.fill(grid, 0, Og * V, 0f);
+                    for (int co = 0; co < Og; co++) {
+                        int src = gOff + (n * Cout + gc + co) * P;
+                        for (int oh = 0; oh < Ho; oh++) System.arraycopy(gOut, src + oh * Wo, grid, co * V + oh * Wp, Wo);
+                    }
+                    int xBase = n * C * planeP + gx;
+                    for (int t = t0; t < t1; t++) {
+                        for (int co = 0; co < Og; co++) acc[(t - t0) * Og + co] += dot(xp.data(), xBase + tapOff[t], grid, co * V, V);
+                    }
+                }
+                for (int t = t0; t < t1; t++) {
+                    for (int co = 0; co < Og; co++) gw[(gc + co) * K + t] = (float) acc[(t - t0) * Og + co];
+                }
+            });
+        }
+    }
+
+    /** {@code sum_i a[ao + i] * b[bo + i]} for {@code i < n}, in float lanes (two accumulators). */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int i = 0;
+        for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+            s0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s0);
+            s1 = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), s1);
+        }
+        float s = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /**
      * Weight gradient {@code gw [Cout, C/groups, kH, kW]} (overwritten) of the convolution {@code d} given
      * {@code gOut [N, Cout, Ho, Wo]} at {@code gOff} and the padded input.
      */
@@ -423,9 +476,10 @@ final class Conv2dVector {
         final int mPanels = ceilDiv(Og, MR), Mpad = mPanels * MR;
         final int kcStep = ceilDiv(NP, ceilDiv(NP, KC));
         final int[] tapOff = tapOffsets(Cg, g.kH(), g.kW(), g.dH(), g.dW(), xp);
-        if (sH == 1 && sW == 1 && Og >= L) {
-            // Fewer output channels than a vector would leave most of kernel4x2's columns empty.
-            weightGradDirect(d, xp, tapOff, gOut, gOff, gw);
+        if (sH == 1 && sW == 1) {
+            // Fewer output channels than a vector would leave most of kernel4x2's columns empty: dot products.
+            if (Og >= L) weightGradDirect(d, xp, tapOff, gOut, gOff, gw);
+            else weightGradDots(d, xp, tapOff, gOut, gOff, gw);
             return;
         }
         final int nPanels = ceilDiv(K, NR);

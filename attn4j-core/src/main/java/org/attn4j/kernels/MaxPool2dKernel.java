@@ -17,6 +17,10 @@ public final class MaxPool2dKernel {
         final int H = g.H(), W = g.W(), kH = g.kH(), kW = g.kW(), sH = g.sH(), sW = g.sW();
         final int pH = g.pH(), pW = g.pW(), dH = g.dH(), dW = g.dW(), Ho = g.Ho(), Wo = g.Wo();
         final int inPlane = H * W, outPlane = Ho * Wo;
+        if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && pH == 0 && pW == 0 && dH == 1 && dW == 1) {
+            forward2x2(H, W, Ho, Wo, planes, x, xOff, out, idx);
+            return;
+        }
         Parallel.forRangeByCost(planes, (long) outPlane * kH * kW, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 final int xb = xOff + pl * inPlane;
@@ -41,6 +45,34 @@ public final class MaxPool2dKernel {
                                 }
                             }
                         }
+                        out[o] = max;
+                        idx[o] = best;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * {@link #forward} for the common 2x2 window with stride 2 and no padding: the four candidates in window
+     * order, same rule (strictly greater or NaN replaces), without the general loop's bounds per output.
+     */
+    private static void forward2x2(int H, int W, int Ho, int Wo, int planes, float[] x, int xOff, float[] out, int[] idx) {
+        final int inPlane = H * W, outPlane = Ho * Wo;
+        Parallel.forRangeByCost(planes, 4L * outPlane, (from, to) -> {
+            for (int pl = from; pl < to; pl++) {
+                final int xb = xOff + pl * inPlane;
+                int o = pl * outPlane;
+                for (int oh = 0; oh < Ho; oh++) {
+                    final int r0 = 2 * oh * W, r1 = r0 + W;
+                    for (int ow = 0; ow < Wo; ow++, o++) {
+                        int c = 2 * ow, best = r0 + c;
+                        float max = x[xb + best], v = x[xb + r0 + c + 1];
+                        if (v > max || v != v) { max = v; best = r0 + c + 1; }
+                        v = x[xb + r1 + c];
+                        if (v > max || v != v) { max = v; best = r1 + c; }
+                        v = x[xb + r1 + c + 1];
+                        if (v > max || v != v) { max = v; best = r1 + c + 1; }
                         out[o] = max;
                         idx[o] = best;
                     }

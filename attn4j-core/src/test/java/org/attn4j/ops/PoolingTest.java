@@ -140,6 +140,20 @@ class PoolingTest {
         Tensor withNaN = Tensor.of(v, 1, 1, 5, 5).requiresGrad(true);
         Torch.check("max_pool2d NaN", List.of(withNaN), t -> Pooling.maxPool2d(t.get(0), new int[] {2}, new int[] {1}, new int[] {0}),
                 t -> Pool.maxPool2d(t.get(0), shape(2, 2), shape(1, 1), shape(0, 0), false), sumBound(4, 6), 0, 203);
+        // The 2x2 / stride 2 window has a path of its own: ties, and NaN in every window position (odd size: the
+        // last row and column are dropped).
+        Torch.check("max_pool2d 2x2 ties", List.of(x), t -> Pooling.maxPool2d(t.get(0), new int[] {2}, new int[] {2}, new int[] {0}),
+                t -> Pool.maxPool2d(t.get(0), shape(2, 2), shape(2, 2), shape(0, 0), false), 0, 0, 204);
+        float[] u = Tensor.randn(g, 1, 2, 5, 7).toFloatArray();
+        u[0] = Float.NaN;
+        u[3] = Float.NaN;
+        u[9] = Float.NaN;
+        u[16] = Float.NaN;
+        u[35 + 7] = Float.NaN;
+        u[35 + 8] = Float.NaN;
+        Tensor nan2 = Tensor.of(u, 1, 2, 5, 7).requiresGrad(true);
+        Torch.check("max_pool2d 2x2 NaN", List.of(nan2), t -> Pooling.maxPool2d(t.get(0), new int[] {2}, new int[] {2}, new int[] {0}),
+                t -> Pool.maxPool2d(t.get(0), shape(2, 2), shape(2, 2), shape(0, 0), false), 0, 0, 205);
     }
 
     @Test
