@@ -166,25 +166,18 @@ final class FlashAttentionVector {
             FloatVector mOld = FloatVector.fromArray(S, m, c0);
             FloatVector mNew = mOld.max(mx);
             FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
-            FloatVector a = VectorMath.exp(mOld.sub(mu));
-            FloatVector sum0 = FloatVector.zero(S), sum1 = sum0;
-            int j = 0, at = base;
-            for (; j + 1 < nj; j += 2, at += 2 * VL) {
-                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
-                FloatVector x1 = VectorMath.exp(FloatVector.fromArray(S, st, at + VL).sub(mu));
-                x0.intoArray(st, at);
-                x1.intoArray(st, at + VL);
-                sum0 = sum0.add(x0);
-                sum1 = sum1.add(x1);
-            }
-            if (j < nj) {
-                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
-                x0.intoArray(st, at);
-                sum0 = sum0.add(x0);
-            }
-            FloatVector.fromArray(S, l, c0).mul(a).add(sum0.add(sum1)).intoArray(l, c0);
+            // α per lane with Math.exp: once per block, and it keeps this method to one vector exp call site, which
+            // C2 inlines (with more it stops inlining VectorMath.exp for node count, and every call boxes vectors).
+            mu.intoArray(alpha, c0);
+            for (int x = 0; x < VL; x++) alpha[c0 + x] = (float) Math.exp(m[c0 + x] - alpha[c0 + x]);
             mNew.intoArray(m, c0);
-            a.intoArray(alpha, c0);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0, at = base; j < nj; j++, at += VL) {
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
+                e.intoArray(st, at);
+                sum = sum.add(e);
+            }
+            FloatVector.fromArray(S, l, c0).mul(FloatVector.fromArray(S, alpha, c0)).add(sum).intoArray(l, c0);
         }
     }
 
