@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * tile (P in {@code P·V}, dS in {@code dS·K}) the tile is stored in lane groups, {@code [br / lanes][bc][lanes]},
  * read at the constant stride of one vector ({@link #mmg}).
  *
- * <p>Forward, per (item, query block) task: {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
+ * <p>Forward, per item task (many items) or per (item, query block) task (few): {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
  * sum ℓ, {@code α = exp(m_old - m_new)}), dropout, {@code O = diag(α) O + P V}; then {@code O / ℓ} and
  * {@code LSE = m + log ℓ}. Causal: key blocks past the block's last row are skipped, and the block on the
  * diagonal is cut at that row.
@@ -105,7 +105,15 @@ final class FlashAttentionVector {
     /** The forward with chosen block limits (multiples of the vector length), for tests and tuning. */
     static void forward(AttentionProblem p, float[] out, float[] stats, int brMax, int bcMax) {
         Geometry g = new Geometry(p, brMax, bcMax);
-        // Later query blocks first: under causal they are the costly ones.
+        if (p.batch >= 4 * Parallel.threads()) {
+            // Many items: a task is a whole item, so each thread packs an item's V once and streams its blocks.
+            FlashAttention.runTasks(p.batch, () -> new Fwd(p, g), (b, w) -> {
+                for (int qb = g.nQb - 1; qb >= 0; qb--) forwardBlock(p, g, b, qb, w, out, stats);
+            });
+            return;
+        }
+        // Few items: tasks are query blocks. Later blocks first: under causal they are the costly ones. Either
+        // way every block is computed the same, whichever thread runs it.
         FlashAttention.runTasks(p.batch * g.nQb, () -> new Fwd(p, g),
                 (t, w) -> forwardBlock(p, g, t / g.nQb, g.nQb - 1 - t % g.nQb, w, out, stats));
     }
