@@ -23,7 +23,7 @@ import jdk.incubator.vector.VectorSpecies;
  * tile (P in {@code P·V}, dS in {@code dS·K}) the tile is stored in lane groups, {@code [br / lanes][bc][lanes]},
  * read at the constant stride of one vector ({@link #mmg}).
  *
- * <p>Forward, per (item, query block) task: {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
+ * <p>Forward, per item task (many items) or per (item, query block) task (few): {@code St = K Qᵀ}, mask, one online-softmax step (running max m,
  * sum ℓ, {@code α = exp(m_old - m_new)}), dropout, {@code O = diag(α) O + P V}; then {@code O / ℓ} and
  * {@code LSE = m + log ℓ}. Causal: key blocks past the block's last row are skipped, and the block on the
  * diagonal is cut at that row.
@@ -105,7 +105,15 @@ final class FlashAttentionVector {
     /** The forward with chosen block limits (multiples of the vector length), for tests and tuning. */
     static void forward(AttentionProblem p, float[] out, float[] stats, int brMax, int bcMax) {
         Geometry g = new Geometry(p, brMax, bcMax);
-        // Later query blocks first: under causal they are the costly ones.
+        if (p.batch >= 4 * Parallel.threads()) {
+            // Many items: a task is a whole item, so each thread packs an item's V once and streams its blocks.
+            FlashAttention.runTasks(p.batch, () -> new Fwd(p, g), (b, w) -> {
+                for (int qb = g.nQb - 1; qb >= 0; qb--) forwardBlock(p, g, b, qb, w, out, stats);
+            });
+            return;
+        }
+        // Few items: tasks are query blocks. Later blocks first: under causal they are the costly ones. Either
+        // way every block is computed the same, whichever thread runs it.
         FlashAttention.runTasks(p.batch * g.nQb, () -> new Fwd(p, g),
                 (t, w) -> forwardBlock(p, g, t / g.nQb, g.nQb - 1 - t % g.nQb, w, out, stats));
     }
@@ -166,25 +174,18 @@ final class FlashAttentionVector {
             FloatVector mOld = FloatVector.fromArray(S, m, c0);
             FloatVector mNew = mOld.max(mx);
             FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
-            FloatVector a = VectorMath.exp(mOld.sub(mu));
-            FloatVector sum0 = FloatVector.zero(S), sum1 = sum0;
-            int j = 0, at = base;
-            for (; j + 1 < nj; j += 2, at += 2 * VL) {
-                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
-                FloatVector x1 = VectorMath.exp(FloatVector.fromArray(S, st, at + VL).sub(mu));
-                x0.intoArray(st, at);
-                x1.intoArray(st, at + VL);
-                sum0 = sum0.add(x0);
-                sum1 = sum1.add(x1);
-            }
-            if (j < nj) {
-                FloatVector x0 = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
-                x0.intoArray(st, at);
-                sum0 = sum0.add(x0);
-            }
-            FloatVector.fromArray(S, l, c0).mul(a).add(sum0.add(sum1)).intoArray(l, c0);
+            // α per lane with Math.exp: once per block, and it keeps this method to one vector exp call site, which
+            // C2 inlines (with more it stops inlining VectorMath.exp for node count, and every call boxes vectors).
+            mu.intoArray(alpha, c0);
+            for (int x = 0; x < VL; x++) alpha[c0 + x] = (float) Math.exp(m[c0 + x] - alpha[c0 + x]);
             mNew.intoArray(m, c0);
-            a.intoArray(alpha, c0);
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0, at = base; j < nj; j++, at += VL) {
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
+                e.intoArray(st, at);
+                sum = sum.add(e);
+            }
+            FloatVector.fromArray(S, l, c0).mul(FloatVector.fromArray(S, alpha, c0)).add(sum).intoArray(l, c0);
         }
     }
 

@@ -27,11 +27,45 @@ public final class VectorMath {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding and subtracting it rounds to an integer
 
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
+
     /**
      * e^x per lane, within 2 ulp of the correctly rounded result for normal outputs; 0 below -104, +inf above
      * 89, NaN for NaN. Cephes' expf: e^x = 2^n · e^r with |r| <= ln2/2 and a degree-7 polynomial for e^r.
+     *
+     * <p>For the preferred species (every attn4j kernel's) the species are static constants: with species
+     * obtained at run time ({@link #expAnyShape}, same operations and bits) C2 does not intrinsify the
+     * conversions and broadcasts, and exp ran ~3.5x slower (measured on AVX2, 5.5 against 1.6 ns per element).
      */
     public static FloatVector exp(FloatVector x) {
+        if (x.species() != FS) return expAnyShape(x);
+        FloatVector xc = x.max(-104f).min(89f);
+        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
+        r = n.fma(FloatVector.broadcast(FS, -LN2_LO), r);
+        FloatVector r2 = r.mul(r);
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(FS, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(FS, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(FS, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(FS, 5.0000001201e-1f));
+        p = p.fma(r2, r).add(1f);
+        // 2^n as two factors so that n down to -150 stays in the normal exponent range of each.
+        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, IS, 0);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector result = p.mul(s1).mul(s2);
+        // Below -104 the true value underflows to 0 in float; above 89 it overflows.
+        result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
+        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
+        return result.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** {@link #exp} for any vector shape: the same operations, species taken from x at run time. */
+    static FloatVector expAnyShape(FloatVector x) {
         FloatVector xc = x.max(-104f).min(89f);
         FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
         VectorSpecies<Float> fs = x.species();

@@ -46,6 +46,23 @@ class VectorMathTest {
     }
 
     @Test
+    void theConstantSpeciesExpGivesTheBitsOfTheGenericOne() {
+        // exp's fast path for the preferred species duplicates expAnyShape's operations; they must not drift.
+        java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+        float[] in = new float[S.length() * 4096], a = new float[in.length], b = new float[in.length];
+        float[] special = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -104f, -103.99f, 88.72284f, 88.7229f,
+            89f, -150f, 0f, -0f, 1e-30f, -87.3f, -88f};
+        for (int i = 0; i < in.length; i++) in[i] = i < special.length ? special[i] : (float) r.nextDouble(-120, 95);
+        for (int i = 0; i < in.length; i += S.length()) {
+            VectorMath.exp(FloatVector.fromArray(S, in, i)).intoArray(a, i);
+            VectorMath.expAnyShape(FloatVector.fromArray(S, in, i)).intoArray(b, i);
+        }
+        for (int i = 0; i < in.length; i++) {
+            assertEquals(Float.floatToRawIntBits(b[i]), Float.floatToRawIntBits(a[i]), "exp(" + in[i] + ")");
+        }
+    }
+
+    @Test
     void tanhIsWithinFourUlp() {
         float[] in = new float[S.length()], out = new float[S.length()];
         double worst = 0;
