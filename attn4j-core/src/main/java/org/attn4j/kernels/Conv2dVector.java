@@ -284,9 +284,13 @@ final class Conv2dVector {
                     for (int o = 0; o < Og; o++) {
                         int co = gi * Og + o, row = o * NR, rowOut = co * P;
                         float b = bias == null ? 0f : bias[bOff + co];
+                        FloatVector bv = FloatVector.broadcast(S, b);
                         for (int r = 0; r < nRuns; r++) {
-                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r];
-                            for (int e = 0; e < len; e++) out[dst + e] = cp[src + e] + b;
+                            // Whole vectors, then a scalar tail: runs are short (a grid row or less), where
+                            // an auto-vectorised loop's pre- and post-loops cost more than the copy.
+                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r], e = 0;
+                            for (; e + L <= len; e += L) FloatVector.fromArray(S, cp, src + e).add(bv).intoArray(out, dst + e);
+                            for (; e < len; e++) out[dst + e] = cp[src + e] + b;
                         }
                     }
                 }
