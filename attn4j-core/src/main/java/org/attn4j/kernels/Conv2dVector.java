@@ -389,9 +389,10 @@ final class Conv2dVector {
             Parallel.forRange(tPanels, 1, (t0, t1) -> {
                 float[] bp = BUFFERS.get().b(nPanels * V * WN);
                 float[] acc = new float[(t1 - t0) * WR * Npad];
+                // B: gOut[n, gc + co, oh, ow] at bp[(co / WN) * V * WN + (oh*Wp + ow) * WN + co % WN], zero for
+                // ow >= Wo and co >= Og: those entries are the same for every image, so zeroed once.
+                java.util.Arrays.fill(bp, 0, nPanels * V * WN, 0f);
                 for (int n = 0; n < N; n++) {
-                    // B: gOut[n, gc + co, oh, ow] at bp[(co / WN) * V * WN + (oh*Wp + ow) * WN + co % WN], zero for ow >= Wo.
-                    java.util.Arrays.fill(bp, 0, nPanels * V * WN, 0f);
                     for (int co = 0; co < Og; co++) {
                         int dst = (co / WN) * V * WN + co % WN, src = gOff + (n * Cout + gc + co) * P;
                         for (int oh = 0; oh < Ho; oh++) {
