@@ -6,33 +6,32 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API convolution for {@link Conv2dKernel}: the same products as its im2col + GEMM reference, with
- * the column matrix never written out. The GEMM's operand panels are gathered straight from a zero-padded
- * copy of the input, and the pixels of all images of the batch form one long GEMM dimension, so a small
- * per-image product (a 28x28 plane is 784 columns, a 1x1 one a single column) becomes one product over
- * {@code N*Ho*Wo} columns and the weight is packed once per call.
+ * the column matrix never written out, and the pixels of all images of the batch as one long GEMM
+ * dimension, so a small per-image product (a 28x28 plane is 784 columns, a 1x1 one a single column) becomes
+ * one product over the whole batch and the weight is packed once per call. Everything reads a zero-padded
+ * copy {@code xp} of the input ({@code Hp x Wp} planes, slack after the end), where output pixel
+ * {@code (n, oh, ow)} and tap {@code t = (c, i, j)} read {@code xp[base(pixel) + tapOff(t)]} with
+ * {@code base = n*C*Hp*Wp + oh*sH*Wp + ow*sW} and {@code tapOff = c*Hp*Wp + i*dH*Wp + j*dW}.
  *
- * <p>Indexing. With the input padded to {@code Hp x Wp} planes, output pixel {@code (n, oh, ow)} and tap
- * {@code t = (c, i, j)} read {@code xp[base(pixel) + tapOff(t)]} where
- * {@code base = n*C*Hp*Wp + oh*sH*Wp + ow*sW} and {@code tapOff = c*Hp*Wp + i*dH*Wp + j*dW}: a sum of a
- * per-column and a per-row offset. A packed panel ({@code NR} columns by {@code kc} rows, as
- * {@link GemmVector} packs B) is therefore built row by row from runs of consecutive addresses (the pixels
- * of one output row at stride 1; the {@code kW} taps of one kernel row), each copied with whole-vector
- * loads and stores, with no bounds tests (padding is real zeros) and no im2col buffer. (Vector gathers
- * were tried first: on AVX2 through the Vector API they made the packing cost as much as the product.)
+ * <p>Stride 1 (every convolution of the Fashion-MNIST CNNs, and every input gradient below):
  * <ul>
- *   <li>forward: {@code out[co, pixel] = sum_t W[co, t] * xp[base(pixel) + tapOff(t)]} — A = W packed once,
- *       B panels over pixels gathered with the pixel bases as the index map;
- *   <li>weight gradient: {@code dW[co, t] = sum_pixel gOut[co, pixel] * xp[base(pixel) + tapOff(t)]} —
- *       A = gOut over a block of pixels, B panels over taps gathered with the tap offsets as the index map,
- *       accumulated over pixel blocks; each thread owns whole tap panels, so the sums run in the same order
- *       whatever the thread count;
- *   <li>input gradient (stride 1): the transposed convolution, i.e. this forward over {@code gOut} padded
- *       by {@code d*(k-1) - p} with the kernel flipped and its in/out channels swapped, so it also runs as a
- *       deep GEMM ({@code K = C_out*kH*kW} instead of {@code C_out}) with no col2im scatter.
+ *   <li>forward ({@link #forwardDirect}): over each image's padded-width grid {@code v = oh*Wp + ow}, a panel
+ *       of NR consecutive v is NR consecutive floats of every tap row, so {@link #kernelRows} (GemmVector's
+ *       3 x 3-vector tile) reads B in place, with A = the weight packed once; grid columns past Wo are
+ *       computed and dropped;
+ *   <li>weight gradient ({@link #weightGradDirect}): {@code dWᵀ = X · gOutGridᵀ} with A's rows the input's
+ *       own tap rows and only gOut transposed and packed, in {@link #kernel4x2}; with fewer output channels
+ *       than a vector, dot products ({@link #weightGradDots});
+ *   <li>input gradient ({@link #inputGrad}): the transposed convolution, i.e. the forward over {@code gOut}
+ *       padded by {@code d*(k-1) - p} with the kernel flipped and its in/out channels swapped: a deep product
+ *       ({@code K = C_out*kH*kW}) with no col2im scatter.
  * </ul>
- * The micro-kernel is {@link GemmVector#kernel} into a per-thread scratch tile, copied to the output
- * afterwards (a panel's pixels may straddle two images). Every output element is computed by the same
- * operations in the same order whatever the thread count.
+ * Other strides pack B panels row by row from runs of consecutive addresses ({@link #packRows}, whole-vector
+ * copies) for {@link GemmVector#kernel}, and compute the input gradient by the reference's GEMM + col2im.
+ * (Vector gathers were tried first for the packing: through the Vector API on AVX2 they cost as much as the
+ * product. Sharing one gap of pW zeros between rows, to drop fewer grid columns, measured slower.) Work is
+ * split over output panels, or for weight gradients over taps, each summing the batch in order, so every
+ * result is the same whatever the thread count.
  *
  * <p>Only load this class when {@link VectorSupport#ENABLED} is true. ConvolutionTest checks the results
  * against libtorch and Conv2dVectorTest against {@link Conv2dKernel}'s reference loops.
@@ -285,9 +284,13 @@ final class Conv2dVector {
                     for (int o = 0; o < Og; o++) {
                         int co = gi * Og + o, row = o * NR, rowOut = co * P;
                         float b = bias == null ? 0f : bias[bOff + co];
+                        FloatVector bv = FloatVector.broadcast(S, b);
                         for (int r = 0; r < nRuns; r++) {
-                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r];
-                            for (int e = 0; e < len; e++) out[dst + e] = cp[src + e] + b;
+                            // Whole vectors, then a scalar tail: runs are short (a grid row or less), where
+                            // an auto-vectorised loop's pre- and post-loops cost more than the copy.
+                            int dst = outs[r] + rowOut, src = row + runStart[r], len = runLen[r], e = 0;
+                            for (; e + L <= len; e += L) FloatVector.fromArray(S, cp, src + e).add(bv).intoArray(out, dst + e);
+                            for (; e < len; e++) out[dst + e] = cp[src + e] + b;
                         }
                     }
                 }
@@ -386,9 +389,10 @@ final class Conv2dVector {
             Parallel.forRange(tPanels, 1, (t0, t1) -> {
                 float[] bp = BUFFERS.get().b(nPanels * V * WN);
                 float[] acc = new float[(t1 - t0) * WR * Npad];
+                // B: gOut[n, gc + co, oh, ow] at bp[(co / WN) * V * WN + (oh*Wp + ow) * WN + co % WN], zero for
+                // ow >= Wo and co >= Og: those entries are the same for every image, so zeroed once.
+                java.util.Arrays.fill(bp, 0, nPanels * V * WN, 0f);
                 for (int n = 0; n < N; n++) {
-                    // B: gOut[n, gc + co, oh, ow] at bp[(co / WN) * V * WN + (oh*Wp + ow) * WN + co % WN], zero for ow >= Wo.
-                    java.util.Arrays.fill(bp, 0, nPanels * V * WN, 0f);
                     for (int co = 0; co < Og; co++) {
                         int dst = (co / WN) * V * WN + co % WN, src = gOff + (n * Cout + gc + co) * P;
                         for (int oh = 0; oh < Ho; oh++) {

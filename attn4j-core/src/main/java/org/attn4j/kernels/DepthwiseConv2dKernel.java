@@ -19,7 +19,8 @@ public final class DepthwiseConv2dKernel {
     /**
      * True when {@code d} has one input channel per group, the case this kernel computes — except a single
      * group (one input channel) with the Vector API on, which {@link Conv2dVector} runs as one GEMM over every
-     * pixel of the batch (Fashion-MNIST's first 1 -> 32 layer: 60 ms here against 4 ms there, forward, batch 128).
+     * pixel of the batch (Fashion-MNIST's first 1 -> 32 layer, batch 128, one thread: forward 60 ms here
+     * against about 11 ms there, weight gradient 82 against about 10).
      */
     public static boolean applies(Conv2dKernel.Dims d) {
         return d.cg() == 1 && (d.groups() > 1 || !VectorSupport.ENABLED);
