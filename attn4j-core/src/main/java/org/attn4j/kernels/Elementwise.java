@@ -183,13 +183,17 @@ public final class Elementwise {
         return (float) (x / (1.0 + Math.exp(-2 * u)));
     }
 
-    /** d/dx of the tanh-approximated GELU. */
+    /**
+     * d/dx of the tanh-approximated GELU, ½(1 + tanh u) + ½ x (1 - tanh² u) u', evaluated as s + 2 x s t u' with
+     * s = ½(1 + tanh u) = 1 / (1 + e^(-2u)) and t = 1 - s = 1 / (1 + e^(2u)): the same value without the
+     * cancellation of 1 + tanh u and 1 - tanh² u, which in double lose every digit once u < -19.
+     */
     public static float geluTanhGrad(float x) {
         double x2 = x * (double) x;
-        double inner = SQRT_2_OVER_PI * (x + 0.044715 * x2 * x);
-        double th = Math.tanh(inner);
+        double twoU = 2 * SQRT_2_OVER_PI * (x + 0.044715 * x2 * x);
+        double s = 1 / (1 + Math.exp(-twoU)), t = 1 / (1 + Math.exp(twoU));
         double dInner = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x2);
-        return (float) (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * dInner);
+        return (float) (s + 2.0 * x * s * t * dInner);
     }
 
     /** 1 / (n! (2n+1)) for the Maclaurin series of erf. */

@@ -52,15 +52,56 @@ final class ElementwiseVector {
         if (i < n) Elementwise.unaryScalar(op, x, xo + i, out, oo + i, n - i);
     }
 
-    /** {@link Elementwise#unaryGrad}; the GELU derivatives have no vector form here and run the scalar loops. */
+    /** {@link Elementwise#unaryGrad}. */
     static void unaryGrad(Elementwise.UnaryGrad op, float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
         int i = switch (op) {
             case RELU -> reluGrad(g, go, v, vo, out, oo, n);
             case SIGMOID -> sigmoidGrad(g, go, v, vo, out, oo, n);
             case TANH -> tanhGrad(g, go, v, vo, out, oo, n);
-            case GELU, GELU_TANH -> 0;
+            case GELU -> geluGrad(g, go, v, vo, out, oo, n);
+            case GELU_TANH -> geluTanhGrad(g, go, v, vo, out, oo, n);
         };
         if (i < n) Elementwise.unaryGradScalar(op, g, go + i, v, vo + i, out, oo + i, n - i);
+    }
+
+    /**
+     * Exact GELU's derivative in chunks of two passes: Φ(x) into a scratch buffer, then g (Φ + x φ(x)). One
+     * loop computing both inlines erf, erfc and two exponentials, more IR than C2 inlines into one compilation
+     * (NodeCountInliningCutoff): the rest then runs as calls on boxed vectors, several times slower.
+     */
+    private static int geluGrad(float[] g, int go, float[] x, int xo, float[] out, int oo, int n) {
+        int bound = S.loopBound(n);
+        float[] phi = new float[Math.min(bound, CHUNK)];
+        for (int c0 = 0; c0 < bound; c0 += CHUNK) {
+            int len = Math.min(CHUNK, bound - c0);
+            normalCdf(x, xo + c0, phi, len);
+            geluGradFromCdf(g, go + c0, x, xo + c0, phi, out, oo + c0, len);
+        }
+        return bound;
+    }
+
+    /** {@code out = g (Φ + x φ(x))} given Φ in {@code phi}; a method of its own, so that each pass is inlined or called whole. */
+    private static void geluGradFromCdf(float[] g, int go, float[] x, int xo, float[] phi, float[] out, int oo, int n) {
+        for (int i = 0; i < n; i += S.length()) {
+            FloatVector xv = load(x, xo + i);
+            load(g, go + i).mul(xv.fma(normalPdf(xv), load(phi, i))).intoArray(out, oo + i);
+        }
+    }
+
+    /** Elements per chunk of the two-pass GELU loops: the scratch stays in L1. */
+    private static final int CHUNK = 1024;
+
+    /** {@code phi[i] = Φ(x[xo + i])} for {@code i < n}, n a multiple of the vector length. */
+    private static void normalCdf(float[] x, int xo, float[] phi, int n) {
+        for (int i = 0; i < n; i += S.length()) normalCdf(load(x, xo + i)).intoArray(phi, i);
+    }
+
+    private static int geluTanhGrad(float[] g, int go, float[] x, int xo, float[] out, int oo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(g, go + i).mul(geluTanhGrad(load(x, xo + i))).intoArray(out, oo + i);
+        }
+        return i;
     }
 
     private static int reluGrad(float[] g, int go, float[] v, int vo, float[] out, int oo, int n) {
@@ -151,10 +192,16 @@ final class ElementwiseVector {
         return i;
     }
 
+    /** x Φ(x), as Φ into {@code out} then a multiply in place (chunked like {@link #geluGrad}, for the same reason). */
     private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) gelu(load(x, xo + i)).intoArray(out, oo + i);
-        return i;
+        int bound = S.loopBound(n);
+        float[] phi = new float[Math.min(bound, CHUNK)];
+        for (int c0 = 0; c0 < bound; c0 += CHUNK) {
+            int len = Math.min(CHUNK, bound - c0);
+            normalCdf(x, xo + c0, phi, len);
+            for (int i = 0; i < len; i += S.length()) load(x, xo + c0 + i).mul(load(phi, i)).intoArray(out, oo + c0 + i);
+        }
+        return bound;
     }
 
     private static int geluTanh(float[] x, int xo, float[] out, int oo, int n) {
@@ -295,7 +342,7 @@ final class ElementwiseVector {
 
     /** 1 / (1 + e^-x). */
     static FloatVector sigmoid(FloatVector x) {
-        return c(1f).div(VectorMath.exp(x.neg()).add(1f));
+        return ONE.div(VectorMath.exp(x.neg()).add(1f));
     }
 
     // erf(x) = x (c0 + s R(s)) with s = x², for |x| < 1: R is a degree-5 least-squares fit of
@@ -318,8 +365,8 @@ final class ElementwiseVector {
 
     /** erf(x) for |x| < 1, given s = x². */
     private static FloatVector erfSmall(FloatVector x, FloatVector s) {
-        FloatVector r = s.fma(c(R5), c(R4)).fma(s, c(R3)).fma(s, c(R2)).fma(s, c(R1)).fma(s, c(R0));
-        return x.fma(c(C0_HI), x.mul(s.fma(r, c(C0_LO))));
+        FloatVector r = s.fma(V_R5, V_R4).fma(s, V_R3).fma(s, V_R2).fma(s, V_R1).fma(s, V_R0);
+        return x.fma(V_C0_HI, x.mul(s.fma(r, V_C0_LO)));
     }
 
     /**
@@ -327,10 +374,10 @@ final class ElementwiseVector {
      * within lo²/2, so the rounding of a² (up to 3e-6 absolute near a = 10) does not reach e^(-a²).
      */
     private static FloatVector erfcLarge(FloatVector a, FloatVector hi, FloatVector lo) {
-        FloatVector t = c(1f).div(a.fma(c(0.5f), c(1f)));
-        FloatVector q = t.fma(c(Q8), c(Q7)).fma(t, c(Q6)).fma(t, c(Q5)).fma(t, c(Q4)).fma(t, c(Q3))
-                .fma(t, c(Q2)).fma(t, c(Q1)).fma(t, c(Q0));
-        return VectorMath.exp(hi.neg()).mul(c(1f).sub(lo)).mul(q);
+        FloatVector t = ONE.div(a.fma(HALF, ONE));
+        FloatVector q = t.fma(V_Q8, V_Q7).fma(t, V_Q6).fma(t, V_Q5).fma(t, V_Q4).fma(t, V_Q3)
+                .fma(t, V_Q2).fma(t, V_Q1).fma(t, V_Q0);
+        return VectorMath.exp(hi.neg()).mul(ONE.sub(lo)).mul(q);
     }
 
     static FloatVector erf(FloatVector x) {
@@ -338,7 +385,7 @@ final class ElementwiseVector {
         FloatVector small = erfSmall(x, x.mul(x));
         FloatVector ac = a.min(ERFC_CLAMP);
         FloatVector hi = ac.mul(ac);
-        FloatVector large = c(1f).sub(erfcLarge(ac, hi, ac.fma(ac, hi.neg())));
+        FloatVector large = ONE.sub(erfcLarge(ac, hi, ac.fma(ac, hi.neg())));
         large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
         return small.blend(large, a.compare(VectorOperators.GE, 1f));
     }
@@ -350,15 +397,62 @@ final class ElementwiseVector {
      * 1 - ½ erfc(z) for z > 0, with z² = x²/2 formed exactly from x (hi + lo, halved).
      */
     static FloatVector gelu(FloatVector x) {
+        return x.mul(normalCdf(x));
+    }
+
+    /** The standard normal CDF Φ(x), as {@link #gelu} describes. */
+    private static FloatVector normalCdf(FloatVector x) {
         FloatVector z = x.mul(SQRT1_2);
         FloatVector a = z.abs();
-        FloatVector phiSmall = erfSmall(z, z.mul(z)).fma(c(0.5f), c(0.5f));
+        FloatVector phiSmall = erfSmall(z, z.mul(z)).fma(HALF, HALF);
         FloatVector xc = x.abs().min(ERFC_CLAMP * 1.41421356f);
         FloatVector hi = xc.mul(xc);
         FloatVector lo = xc.fma(xc, hi.neg());
         FloatVector half = erfcLarge(a.min(ERFC_CLAMP), hi.mul(0.5f), lo.mul(0.5f)).mul(0.5f);
-        FloatVector phiLarge = half.blend(c(1f).sub(half), z.compare(VectorOperators.GT, 0f));
-        return x.mul(phiSmall.blend(phiLarge, a.compare(VectorOperators.GE, 1f)));
+        FloatVector phiLarge = half.blend(ONE.sub(half), z.compare(VectorOperators.GT, 0f));
+        return phiSmall.blend(phiLarge, a.compare(VectorOperators.GE, 1f));
+    }
+
+    private static final float INV_SQRT_2PI = 0.39894228f;
+
+    /**
+     * d/dx of exact GELU, Φ(x) + x φ(x) (as {@link Elementwise#geluGrad}), with the density φ(x) = e^(-x²/2) / √(2π)
+     * evaluated from x² split exactly into hi + lo like {@link #erfcLarge}, so the rounding of x² does not reach
+     * e^(-x²/2) in the tail. For x < 0 the two terms have opposite signs; near x = -0.75, where they cancel,
+     * the error is relative to the terms rather than to their sum.
+     */
+    static FloatVector geluGrad(FloatVector x) {
+        return x.fma(normalPdf(x), normalCdf(x));
+    }
+
+    /** φ(x) = e^(-x²/2) / √(2π), as {@link #geluGrad} describes. */
+    private static FloatVector normalPdf(FloatVector x) {
+        FloatVector xc = x.abs().min(ERFC_CLAMP * 1.41421356f);
+        FloatVector hi = xc.mul(xc);
+        FloatVector lo = xc.fma(xc, hi.neg());
+        return VectorMath.exp(hi.mul(-0.5f)).mul(lo.fma(MINUS_HALF, ONE)).mul(INV_SQRT_2PI);
+    }
+
+    /**
+     * d/dx of the tanh-approximated GELU, ½(1 + tanh u) + ½ x (1 - tanh² u) u' with u' = √(2/π)(1 + 3·0.044715 x²),
+     * written with s = ½(1 + tanh u) = 1 / (1 + e^(-2u)) and t = 1 - s = 1 / (1 + e^(2u)), 1 - tanh² u = 4 s t:
+     * s + 2 x s t u'. Taking t from its own exponential rather than as 1 - s keeps its relative accuracy where
+     * s rounds to 1 (x > 4), and 1 + tanh u does not cancel for negative x.
+     */
+    static FloatVector geluTanhGrad(FloatVector xIn) {
+        // Past |x| = 30, s t is exactly 0; the clamp keeps x² from overflowing to inf (inf · 0).
+        FloatVector x = xIn.max(-30f).min(30f);
+        FloatVector x2 = x.mul(x);
+        FloatVector twoU = x.mul(x2.fma(V_TWO_SQRT_2_OVER_PI_K, V_TWO_SQRT_2_OVER_PI));
+        FloatVector eNeg = VectorMath.exp(twoU.neg()), ePos = VectorMath.exp(twoU);
+        FloatVector sDirect = ONE.div(eNeg.add(1f)), tDirect = ONE.div(ePos.add(1f));
+        // The small one of s and t as e^(∓2u) times the other: 1 / (1 + e^|2u|) is 0 once e^|2u| overflows
+        // (|2u| > 88.7), while e^(-|2u|) still has subnormal digits down to |2u| = 104.
+        FloatVector s = sDirect.blend(ePos.mul(tDirect), twoU.compare(VectorOperators.LT, 0f));
+        FloatVector t = tDirect.blend(eNeg.mul(sDirect), twoU.compare(VectorOperators.GT, 0f));
+        FloatVector twoDu = x2.fma(V_THREE_K2, V_TWO_SQRT_2_OVER_PI);   // 2 u'
+        // + xIn·0: NaN at x = ±inf, where ATen's (and the scalar reference's) ½ x (1 - tanh²) u' is inf · 0.
+        return x.mul(twoDu).mul(s.mul(t)).add(s).add(xIn.mul(0f));
     }
 
     private static final float TWO_SQRT_2_OVER_PI = 1.5957691f;          // 2 √(2/π)
@@ -366,7 +460,33 @@ final class ElementwiseVector {
 
     /** tanh-approximated GELU as x / (1 + e^(-2u)), 2u = 2√(2/π) x (1 + 0.044715 x²): no cancellation. */
     static FloatVector geluTanh(FloatVector x) {
-        FloatVector twoU = x.mul(x.mul(x).fma(c(TWO_SQRT_2_OVER_PI_K), c(TWO_SQRT_2_OVER_PI)));
+        FloatVector twoU = x.mul(x.mul(x).fma(V_TWO_SQRT_2_OVER_PI_K, V_TWO_SQRT_2_OVER_PI));
         return x.div(VectorMath.exp(twoU.neg()).add(1f));
     }
+
+    // Vector constants, broadcast once: a broadcast per use costs C2 enough IR nodes that large kernels
+    // (GELU and its derivative inline erf, erfc and exp) hit its inlining cutoff and fall back to boxed calls.
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector V_R5 = FloatVector.broadcast(S, R5);
+    private static final FloatVector V_R4 = FloatVector.broadcast(S, R4);
+    private static final FloatVector V_R3 = FloatVector.broadcast(S, R3);
+    private static final FloatVector V_R2 = FloatVector.broadcast(S, R2);
+    private static final FloatVector V_R1 = FloatVector.broadcast(S, R1);
+    private static final FloatVector V_R0 = FloatVector.broadcast(S, R0);
+    private static final FloatVector V_C0_HI = FloatVector.broadcast(S, C0_HI);
+    private static final FloatVector V_C0_LO = FloatVector.broadcast(S, C0_LO);
+    private static final FloatVector HALF = FloatVector.broadcast(S, 0.5f);
+    private static final FloatVector V_Q8 = FloatVector.broadcast(S, Q8);
+    private static final FloatVector V_Q7 = FloatVector.broadcast(S, Q7);
+    private static final FloatVector V_Q6 = FloatVector.broadcast(S, Q6);
+    private static final FloatVector V_Q5 = FloatVector.broadcast(S, Q5);
+    private static final FloatVector V_Q4 = FloatVector.broadcast(S, Q4);
+    private static final FloatVector V_Q3 = FloatVector.broadcast(S, Q3);
+    private static final FloatVector V_Q2 = FloatVector.broadcast(S, Q2);
+    private static final FloatVector V_Q1 = FloatVector.broadcast(S, Q1);
+    private static final FloatVector V_Q0 = FloatVector.broadcast(S, Q0);
+    private static final FloatVector MINUS_HALF = FloatVector.broadcast(S, -0.5f);
+    private static final FloatVector V_TWO_SQRT_2_OVER_PI_K = FloatVector.broadcast(S, TWO_SQRT_2_OVER_PI_K);
+    private static final FloatVector V_TWO_SQRT_2_OVER_PI = FloatVector.broadcast(S, TWO_SQRT_2_OVER_PI);
+    private static final FloatVector V_THREE_K2 = FloatVector.broadcast(S, 3f * TWO_SQRT_2_OVER_PI_K);
 }
