@@ -24,8 +24,10 @@ public final class Main {
               predict        classify Fashion-MNIST test images with a run's checkpoint (--checkpoint DIR, --index I...),
                              or image files with a ViT and timm weights (--model NAME --weights FILE.safetensors IMAGE...)
               inspect        list the tensors of a .safetensors file (attn4j inspect FILE)
-              attention-map  draw CBAM's spatial attention on test images (--checkpoint DIR of a cnn-cbam run,
-                             --count N, --first I, --out FILE.png)
+              attention-map  draw what a model attends to on test images: CBAM's spatial maps of a cnn-cbam run,
+                             or a vit run's attention rollout and last-block class-token attention
+                             (--checkpoint DIR, --count N, --first I, --out FILE.png, --data DIR, --threads T;
+                              vit: --head-fusion mean|max|min, --discard-ratio X)
               help           this text
 
             Run 'attn4j <command> --help' for a command's options.
