@@ -23,6 +23,15 @@ public abstract class Optimizer {
         this.groups = List.copyOf(groups);
     }
 
+    /**
+     * {@code lr} if it is a valid learning rate (finite, not negative), else an exception naming
+     * {@code optimizer} and the value, as {@code torch.optim}'s "Invalid learning rate" ValueError.
+     */
+    protected static double checkLr(String optimizer, double lr) {
+        if (!(lr >= 0) || Double.isInfinite(lr)) throw new IllegalArgumentException(optimizer + ": invalid learning rate " + lr);
+        return lr;
+    }
+
     public List<ParamGroup> paramGroups() {
         return groups;
     }
