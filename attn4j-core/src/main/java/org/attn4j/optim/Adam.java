@@ -27,10 +27,11 @@ public final class Adam extends Optimizer {
     }
 
     private Adam(List<ParamGroup> groups, double beta1, double beta2, double eps, boolean decoupled) {
-        super(groups);
-        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("Adam: invalid beta1 " + beta1);
-        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam: invalid beta2 " + beta2);
-        if (!(eps >= 0)) throw new IllegalArgumentException("Adam: invalid epsilon " + eps);
+        super(decoupled ? "AdamW" : "Adam", groups);
+        // torch raises ValueError for each of these.
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException(name() + ": invalid beta1 " + beta1 + ", must be in [0, 1)");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(name() + ": invalid beta2 " + beta2 + ", must be in [0, 1)");
+        if (!(eps >= 0)) throw new IllegalArgumentException(name() + ": invalid epsilon " + eps);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;

@@ -23,7 +23,7 @@ public final class SGD extends Optimizer {
      * refuses: a negative momentum, and Nesterov without a positive momentum or with dampening.
      */
     public SGD(List<ParamGroup> groups, double momentum, double dampening, boolean nesterov) {
-        super(groups);
+        super("SGD", groups);
         if (!(momentum >= 0)) throw new IllegalArgumentException("SGD: invalid momentum " + momentum);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("SGD: nesterov momentum requires a momentum and zero dampening, got momentum "
