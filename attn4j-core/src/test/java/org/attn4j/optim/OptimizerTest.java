@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.attn4j.io.SafeTensors;
 import org.attn4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What every optimizer inherits: the state dict a checkpoint stores (its keys, PyTorch's parameter numbering,
@@ -48,6 +52,24 @@ class OptimizerTest {
             SGD a = new SGD(List.of(param(2)), lr), b = new SGD(List.of(param(2)), 0.5);
             b.loadStateDict(a.stateDict());
             assertEquals(Double.doubleToLongBits(lr), Double.doubleToLongBits(b.paramGroups().get(0).lr()), "lr " + lr);
+        }
+    }
+
+    @Test
+    void theStateDictSurvivesASafetensorsCheckpointFile(@TempDir Path dir) throws IOException {
+        // What Checkpoint does: the dict written as float32 safetensors and read back in another process.
+        Tensor p = param(2, 3);
+        Adam adam = Adam.adamW(List.of(new ParamGroup(List.of(p), 3e-4, 0.05)), 0.9, 0.999, 1e-8);
+        p.setGrad(Tensor.full(0.5f, 2, 3));
+        adam.step();
+        Path file = dir.resolve("optimizer.safetensors");
+        SafeTensors.save(file, adam.stateDict(), Map.of());
+        Adam restored = Adam.adamW(List.of(new ParamGroup(List.of(param(2, 3)), 1.0, 0.05)), 0.9, 0.999, 1e-8);
+        restored.loadStateDict(SafeTensors.load(file));
+        assertEquals(3e-4, restored.paramGroups().get(0).lr(), 0);
+        assertEquals(1, restored.steps());
+        for (var e : adam.stateDict().entrySet()) {
+            assertArrayEquals(e.getValue().toFloatArray(), restored.stateDict().get(e.getKey()).toFloatArray(), e.getKey());
         }
     }
 
