@@ -197,20 +197,11 @@ final class TrainCommand {
     }
 
     /**
-     * The optimizer over timm-style parameter groups: weight decay on weight matrices and kernels only, none
-     * on biases, norm parameters, position embeddings and tokens (every parameter with fewer than 2 dims, and
-     * those named *pos_embed / *cls_token / *dist_token / *relative_position_bias_table).
+     * The optimizer over timm-style parameter groups ({@link ParamGroup#weightDecayGroups}): weight decay on
+     * weight matrices and kernels only, none on biases, norm parameters, position embeddings and tokens.
      */
     static Optimizer optimizer(String name, UnaryModule net, double lr, double wd, double momentum) {
-        List<org.attn4j.tensor.Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
-        net.namedParameters().forEach((k, p) -> {
-            boolean skip = p.dim() < 2 || k.endsWith("pos_embed") || k.endsWith("cls_token") || k.endsWith("dist_token")
-                    || k.endsWith("relative_position_bias_table");
-            (skip ? noDecay : decay).add(p);
-        });
-        List<ParamGroup> groups = new ArrayList<>();
-        if (!decay.isEmpty()) groups.add(new ParamGroup(decay, lr, wd));
-        if (!noDecay.isEmpty()) groups.add(new ParamGroup(noDecay, lr, 0));
+        List<ParamGroup> groups = ParamGroup.weightDecayGroups(net.namedParameters(), lr, wd);
         return switch (name) {
             case "sgd" -> new SGD(groups, momentum, 0, true);
             case "adam" -> Adam.adam(groups, 0.9, 0.999, 1e-8);

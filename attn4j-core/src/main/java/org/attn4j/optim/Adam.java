@@ -5,12 +5,16 @@ import java.util.Map;
 import org.attn4j.tensor.Tensor;
 
 /**
- * Adam and AdamW with {@code torch.optim.Adam}/{@code AdamW}'s update (non-amsgrad):
+ * Adam and AdamW with {@code torch.optim.Adam}/{@code AdamW}'s update (non-amsgrad), as torch 2.x's
+ * {@code _single_tensor_adam} computes it in float32, with per-parameter step count {@code t}:
  * <pre>
  *   AdamW: p *= 1 - lr·wd          Adam: g = grad + wd·p (L2)
- *   m = β1·m + (1-β1)·g;   v = β2·v + (1-β2)·g²
+ *   m += (1-β1)·(g - m)            (exp_avg.lerp_(grad, 1-β1))
+ *   v = β2·v + (1-β2)·g·g          (exp_avg_sq.mul_(β2).addcmul_(grad, grad, value=1-β2))
  *   p -= (lr / (1-β1^t)) · m / (√v / √(1-β2^t) + ε)
  * </pre>
+ * The scalars ({@code 1-β}, {@code 1 - lr·wd}, bias corrections, step size) are computed in double, as the
+ * Python floats they are in torch, and rounded to float32 where they meet a tensor.
  */
 public final class Adam extends Optimizer {
     private final double beta1, beta2, eps;
@@ -27,10 +31,11 @@ public final class Adam extends Optimizer {
     }
 
     private Adam(List<ParamGroup> groups, double beta1, double beta2, double eps, boolean decoupled) {
-        super(groups);
-        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("Adam: invalid beta1 " + beta1);
-        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException("Adam: invalid beta2 " + beta2);
-        if (!(eps >= 0)) throw new IllegalArgumentException("Adam: invalid epsilon " + eps);
+        super(decoupled ? "AdamW" : "Adam", groups);
+        // torch raises ValueError for each of these.
+        if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException(name() + ": invalid beta1 " + beta1 + ", must be in [0, 1)");
+        if (!(beta2 >= 0 && beta2 < 1)) throw new IllegalArgumentException(name() + ": invalid beta2 " + beta2 + ", must be in [0, 1)");
+        if (!(eps >= 0)) throw new IllegalArgumentException(name() + ": invalid epsilon " + eps);
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -52,14 +57,16 @@ public final class Adam extends Optimizer {
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         float stepSize = (float) (lr / bc1);
         float sqrtBc2 = (float) Math.sqrt(bc2);
-        float b1 = (float) beta1, b2 = (float) beta2, e = (float) eps;
+        // 1 - β in double, then rounded, as torch's Python float: (1 - (float) β2) would be off by 1.3e-5 for
+        // β2 = 0.999 (0.999f is 0.99900001), a bias that scales every exp_avg_sq.
+        float b2 = (float) beta2, oneMinusB1 = (float) (1 - beta1), oneMinusB2 = (float) (1 - beta2), e = (float) eps;
         float decay = decoupled ? (float) (1 - lr * wd) : 1f;
         float l2 = decoupled ? 0f : (float) wd;
         for (int i = 0; i < p.length; i++) {
             float pi = p[i] * decay;
             float g = grad[i] + l2 * pi;
-            m[i] = b1 * m[i] + (1 - b1) * g;
-            v[i] = b2 * v[i] + (1 - b2) * g * g;
+            m[i] += oneMinusB1 * (g - m[i]);
+            v[i] = b2 * v[i] + oneMinusB2 * g * g;
             float denom = (float) Math.sqrt(v[i]) / sqrtBc2 + e;
             p[i] = pi - stepSize * m[i] / denom;
         }

@@ -1,6 +1,8 @@
 package org.attn4j.optim;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.attn4j.tensor.Tensor;
 
 /**
@@ -29,6 +31,54 @@ public final class ParamGroup {
         this.params = List.copyOf(params);
         this.lr = lr;
         this.weightDecay = weightDecay;
+    }
+
+    /**
+     * Name endings of parameters that timm's models exempt from weight decay ({@code no_weight_decay()} of its
+     * VisionTransformer: pos_embed, cls_token, dist_token; of Swin: absolute_pos_embed, and its
+     * relative_position_bias_table). timm compares whole names; matching the ending also catches them in a
+     * model nested in another ({@code backbone.pos_embed}).
+     */
+    public static final List<String> NO_WEIGHT_DECAY_NAMES = List.of("pos_embed", "cls_token", "dist_token",
+            "relative_position_bias_table");
+
+    /**
+     * Whether timm's convention exempts parameter {@code name} from weight decay: biases, every parameter with
+     * fewer than 2 dims (norm weights and biases), and the {@link #NO_WEIGHT_DECAY_NAMES} (position embeddings,
+     * class and distillation tokens). What stays decayed: weight matrices and convolution kernels.
+     */
+    public static boolean noWeightDecay(String name, Tensor param) {
+        if (param.dim() <= 1 || name.endsWith(".bias") || name.equals("bias")) return true;
+        for (String n : NO_WEIGHT_DECAY_NAMES) if (name.endsWith(n)) return true;
+        return false;
+    }
+
+    /**
+     * timm's {@code param_groups_weight_decay}: the parameters of {@code model.namedParameters()} split into
+     * a group with weight decay {@code weightDecay} and one without (see {@link #noWeightDecay}), both with
+     * learning rate {@code lr}; parameters that do not require grad (frozen) are left out, as timm does.
+     * <pre>{@code
+     * var groups = ParamGroup.weightDecayGroups(model.namedParameters(), 5e-4, 0.05);
+     * Optimizer adamW = Adam.adamW(groups, 0.9, 0.999, 1e-8);
+     * }</pre>
+     * The decayed group comes first (timm lists the other first; attn4j checkpoints number the optimizer
+     * state in this order); an empty group is left out, so the list has one or two groups, in model order.
+     *
+     * @throws IllegalArgumentException if no parameter requires grad
+     */
+    public static List<ParamGroup> weightDecayGroups(Map<String, Tensor> namedParameters, double lr, double weightDecay) {
+        List<Tensor> decay = new ArrayList<>(), noDecay = new ArrayList<>();
+        namedParameters.forEach((name, p) -> {
+            if (p.requiresGrad()) (noWeightDecay(name, p) ? noDecay : decay).add(p);
+        });
+        if (decay.isEmpty() && noDecay.isEmpty()) {
+            throw new IllegalArgumentException("weight decay groups: none of the " + namedParameters.size()
+                    + " parameters requires grad");
+        }
+        List<ParamGroup> groups = new ArrayList<>();
+        if (!decay.isEmpty()) groups.add(new ParamGroup(decay, lr, weightDecay));
+        if (!noDecay.isEmpty()) groups.add(new ParamGroup(noDecay, lr, 0));
+        return groups;
     }
 
     public List<Tensor> params() {

@@ -13,15 +13,21 @@ public final class SGD extends Optimizer {
     private final double momentum, dampening;
     private final boolean nesterov;
 
+    /** Plain SGD over one group: {@code p -= lr·grad}. */
     public SGD(List<Tensor> params, double lr) {
-        this(List.of(new ParamGroup(params, lr, 0)), 0, 0, false);
+        this(List.of(new ParamGroup(params, checkLr("SGD", lr), 0)), 0, 0, false);
     }
 
+    /**
+     * SGD over parameter groups (each with its lr and weight decay). Refuses what {@code torch.optim.SGD}
+     * refuses: a negative momentum, and Nesterov without a positive momentum or with dampening.
+     */
     public SGD(List<ParamGroup> groups, double momentum, double dampening, boolean nesterov) {
-        super(groups);
+        super("SGD", groups);
         if (!(momentum >= 0)) throw new IllegalArgumentException("SGD: invalid momentum " + momentum);
         if (nesterov && (momentum <= 0 || dampening != 0)) {
-            throw new IllegalArgumentException("SGD: nesterov momentum requires a momentum and zero dampening");
+            throw new IllegalArgumentException("SGD: nesterov momentum requires a momentum and zero dampening, got momentum "
+                    + momentum + ", dampening " + dampening);
         }
         this.momentum = momentum;
         this.dampening = dampening;
