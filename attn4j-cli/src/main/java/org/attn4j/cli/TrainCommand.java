@@ -193,7 +193,7 @@ final class TrainCommand {
         int k = Math.min(n, d.n());
         int px = d.rows() * d.cols();
         return new Dataset(java.util.Arrays.copyOf(d.images(), k * px), java.util.Arrays.copyOf(d.labels(), k), k,
-                d.rows(), d.cols(), d.classNames(), d.pixels());
+                d.rows(), d.cols(), d.classNames(), d.pixels(), d.black());
     }
 
     /**
