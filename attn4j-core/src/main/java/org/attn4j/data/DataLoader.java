@@ -29,6 +29,10 @@ public final class DataLoader {
     private final long seed;
     private final float padValue;
     private static final int PREFETCH = 4;
+    // Named streams of the run's seed (Generator.derive). Arithmetic seeds such as seed * 1_000_003 + epoch
+    // made the shuffle of (seed 0, epoch b) the very stream of epoch 0's batch-b augmentation, and seed 1's
+    // augmentations those of seed 0 thirty-one epochs later.
+    private static final long SHUFFLE_STREAM = "DataLoader.shuffle".hashCode(), AUGMENT_STREAM = "DataLoader.augment".hashCode();
 
     public DataLoader(Dataset data, int batchSize, boolean shuffle, boolean dropLast, Augment augment, long seed) {
         if (batchSize <= 0) throw new IllegalArgumentException("DataLoader: batch size must be positive, got " + batchSize);
@@ -57,13 +61,13 @@ public final class DataLoader {
         return data;
     }
 
-    /** The order of samples in {@code epoch}: a Fisher-Yates shuffle seeded by (seed, epoch), or identity. */
+    /** The order of samples in {@code epoch}: a Fisher-Yates shuffle seeded by (seed, epoch), or the identity. */
     public int[] order(int epoch) {
         int n = data.n();
         int[] idx = new int[n];
         for (int i = 0; i < n; i++) idx[i] = i;
         if (shuffle) {
-            Generator g = new Generator(seed * 1_000_003L + epoch);
+            Generator g = new Generator(Generator.derive(seed, SHUFFLE_STREAM, epoch));
             for (int i = n - 1; i > 0; i--) {
                 int j = g.nextInt(i + 1);
                 int t = idx[i];
@@ -87,7 +91,7 @@ public final class DataLoader {
         float[] x = new float[size * pixels];
         float[] y = new float[size];
         int[] indices = new int[size];
-        Generator g = augment.isIdentity() ? null : new Generator((seed * 31 + epoch) * 1_000_003L + b);
+        Generator g = augment.isIdentity() ? null : new Generator(Generator.derive(seed, AUGMENT_STREAM, epoch, b));
         float[] images = data.images();
         for (int i = 0; i < size; i++) {
             int k = order[from + i];

@@ -66,16 +66,7 @@ public final class Trainer {
         this.seed = seed;
     }
 
-    /**
-     * The seed of epoch {@code epoch}'s dropout: SplitMix64's finaliser over the run seed and the epoch, so
-     * neighbouring seeds and epochs give unrelated streams (and none of the loader's).
-     */
-    static long epochSeed(long seed, int epoch) {
-        long z = seed * 0x9E3779B97F4A7C15L + (epoch + 1L) * 0xD1B54A32D192ED03L + 0x7F4A7C159E3779B9L;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
-    }
+    private static final long DROPOUT_STREAM = "Trainer.dropout".hashCode();
 
     /** The mean cross-entropy of a batch. */
     public Tensor loss(Tensor logits, Tensor labels, float smoothing) {
@@ -103,7 +94,7 @@ public final class Trainer {
 
     private EpochStats trainEpoch(DataLoader train, DataLoader test, int epoch, TrainingListener l) throws Exception {
         model.train();
-        if (randomness != null) randomness.manualSeed(epochSeed(seed, epoch));
+        if (randomness != null) randomness.manualSeed(Generator.derive(seed, DROPOUT_STREAM, epoch));
         int batches = train.batches();
         l.epochStarted(epoch, batches);
         long start = System.nanoTime();

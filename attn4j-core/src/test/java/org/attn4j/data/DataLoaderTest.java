@@ -113,6 +113,17 @@ class DataLoaderTest {
     }
 
     @Test
+    void neighbouringSeedsShareNoRandomness() {
+        // With seeds built as seed * 31 + epoch, seed 1's epoch 0 augmented exactly as seed 0's epoch 31.
+        Dataset d = numbered(24).normalized(0.5f, 0.25f);
+        DataLoader s0 = new DataLoader(d, 24, true, false, new Augment(1, true), 0);
+        DataLoader s1 = new DataLoader(d, 24, true, false, new Augment(1, true), 1);
+        int[] order = new DataLoader(d, 24, false, false, null, 0).order(0);
+        assertFalse(Arrays.equals(s1.batch(order, 0, 0).images().contiguousData(), s0.batch(order, 31, 0).images().contiguousData()));
+        assertFalse(Arrays.equals(s1.order(0), s0.order(1_000_003)));
+    }
+
+    @Test
     void batchesHoldTheDatasetRowsAtTheShuffledIndices() {
         Dataset d = numbered(37);
         DataLoader loader = new DataLoader(d, 8, true, false, Augment.NONE, 3);
