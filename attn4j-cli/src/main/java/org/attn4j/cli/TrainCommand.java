@@ -58,9 +58,7 @@ final class TrainCommand {
         if (!FashionModels.names().contains(model)) {
             throw new Args.UsageException("train: unknown model '" + model + "' (models: " + String.join(", ", FashionModels.names()) + ")");
         }
-        if (ckpt != null && !ckpt.model().equals(model)) {
-            throw new IllegalArgumentException("the checkpoint in " + resume + " is of model '" + ckpt.model() + "', not '" + model + "'");
-        }
+        if (ckpt != null) ckpt.requireModel(model);
         FashionModels.Recipe recipe = FashionModels.recipe(model);
         int epochs = a.getInt("epochs", Integer.parseInt(saved.getOrDefault("epochs", Integer.toString(recipe.epochs()))), 1);
         int batchSize = a.getInt("batch-size", Integer.parseInt(saved.getOrDefault("batch_size", "128")), 1);
@@ -113,13 +111,14 @@ final class TrainCommand {
         }
         DataLoader testLoader = new DataLoader(test, 500, false, false, Augment.NONE, seed);
 
-        UnaryModule net = FashionModels.create(model, new Generator(seed));
+        // One generator initialises the model and then feeds its dropout; the trainer reseeds it every epoch.
+        Generator randomness = new Generator(seed);
+        UnaryModule net = FashionModels.create(model, randomness);
         Optimizer optimizer = optimizer(optName, net, lr, wd, momentum);
         List<EpochStats> history = new ArrayList<>();
         int startEpoch = 0;
         if (ckpt != null) {
-            net.loadStateDict(ckpt.modelState(), true);
-            optimizer.loadStateDict(ckpt.optimizerState());
+            ckpt.restore(model, net, optimizer);
             history.addAll(ckpt.history());
             startEpoch = ckpt.epoch();
             if (startEpoch >= epochs) {
@@ -130,7 +129,7 @@ final class TrainCommand {
         long steps = (long) epochs * trainLoader.batches();
         long warmup = Math.min(steps, Math.round(warmupEpochs * trainLoader.batches()));
         LRScheduler schedule = LRScheduler.cosineWithWarmup(lr, lr * 0.01, warmup, lr * 0.01, steps);
-        Trainer trainer = new Trainer(net, optimizer, schedule, smoothing, clipNorm);
+        Trainer trainer = new Trainer(net, optimizer, schedule, smoothing, clipNorm, randomness, seed);
 
         Files.createDirectories(outDir);
         out.printf(Locale.ROOT, "attn4j train: %s, %,d parameters, %s lr %.4g wd %.3g, batch %d, %d epochs, %d threads, seed %d%n",
@@ -193,7 +192,7 @@ final class TrainCommand {
         int k = Math.min(n, d.n());
         int px = d.rows() * d.cols();
         return new Dataset(java.util.Arrays.copyOf(d.images(), k * px), java.util.Arrays.copyOf(d.labels(), k), k,
-                d.rows(), d.cols(), d.classNames(), d.pixels());
+                d.rows(), d.cols(), d.classNames(), d.pixels(), d.black());
     }
 
     /**

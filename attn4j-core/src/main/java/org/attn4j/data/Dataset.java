@@ -23,9 +23,13 @@ import java.util.List;
  * @param cols       image width
  * @param classNames the name of each class index
  * @param pixels     what the pixel values mean
+ * @param black      the value a black pixel (raw 0) has here: 0 for {@link Pixels#RAW} and {@link Pixels#SCALED},
+ *                   {@code (0 - mean) / std} after {@link #normalized(float, float)}. Augmentation pads with it, as
+ *                   torchvision's {@code RandomCrop(padding=p)} pads the PIL image with 0 before
+ *                   {@code ToTensor} and {@code Normalize} in the usual recipe.
  */
 public record Dataset(float[] images, int[] labels, int n, int rows, int cols, List<String> classNames,
-                      Pixels pixels) {
+                      Pixels pixels, float black) {
 
     /** What the pixel values of a dataset mean. */
     public enum Pixels {
@@ -57,6 +61,26 @@ public record Dataset(float[] images, int[] labels, int n, int rows, int cols, L
             }
         }
         if (pixels == null) throw new IllegalArgumentException("Dataset: pixels must not be null");
+        if (pixels != Pixels.NORMALIZED && black != 0) {
+            throw new IllegalArgumentException("Dataset: black is 0 in " + pixels + " pixels, got " + black);
+        }
+        if (!Float.isFinite(black)) throw new IllegalArgumentException("Dataset: black must be finite, got " + black);
+    }
+
+    /**
+     * A {@link Pixels#RAW} or {@link Pixels#SCALED} dataset, where black is 0. A {@link Pixels#NORMALIZED} one
+     * needs the value of black: use the canonical constructor (or {@link #normalized(float, float)}).
+     */
+    public Dataset(float[] images, int[] labels, int n, int rows, int cols, List<String> classNames, Pixels pixels) {
+        this(images, labels, n, rows, cols, classNames, requireUnnormalized(pixels), 0f);
+    }
+
+    private static Pixels requireUnnormalized(Pixels pixels) {
+        if (pixels == Pixels.NORMALIZED) {
+            throw new IllegalArgumentException("Dataset: NORMALIZED pixels need the value of black ((0 - mean) / std): "
+                    + "pass it to the canonical constructor");
+        }
+        return pixels;
     }
 
     /** Number of classes. */
@@ -111,7 +135,7 @@ public record Dataset(float[] images, int[] labels, int n, int rows, int cols, L
         if (!(std > 0)) throw new IllegalArgumentException("Dataset.normalized: std must be > 0, got " + std);
         float[] out = new float[images.length];
         for (int i = 0; i < out.length; i++) out[i] = (images[i] / 255f - mean) / std;
-        return new Dataset(out, labels, n, rows, cols, classNames, Pixels.NORMALIZED);
+        return new Dataset(out, labels, n, rows, cols, classNames, Pixels.NORMALIZED, (0 / 255f - mean) / std);
     }
 
     private void requireRaw(String op) {
@@ -123,6 +147,6 @@ public record Dataset(float[] images, int[] labels, int n, int rows, int cols, L
     @Override
     public String toString() {
         return "Dataset[n=" + n + ", rows=" + rows + ", cols=" + cols + ", classes=" + classNames.size() + ", pixels="
-                + pixels + "]";
+                + pixels + (pixels == Pixels.NORMALIZED ? ", black=" + black : "") + "]";
     }
 }

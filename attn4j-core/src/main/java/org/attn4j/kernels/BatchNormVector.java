@@ -1,14 +1,16 @@
 package org.attn4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Vector API versions of {@link BatchNormKernel}'s loops. A reduction sums each row (one image's plane of the
  * channel, e.g. 784 values) in float lanes, then adds the rows' sums in double; the scalar tail of a row runs
- * in double. Elementwise passes compute the reference's float expression lane by lane (bit-equal). Only
- * load this class when {@link VectorSupport#ENABLED} is true.
+ * in double. The lanes are summed with {@link VectorMath#sumLanes} (one fixed order), not
+ * {@code reduceLanes(ADD)}, whose order differs between interpreted and compiled code and made batch
+ * statistics, hence training runs, depend on when the JIT compiled this class. Elementwise passes compute
+ * the reference's float expression lane by lane (bit-equal). Only load this class when
+ * {@link VectorSupport#ENABLED} is true.
  */
 final class BatchNormVector {
     private BatchNormVector() {}
@@ -23,7 +25,7 @@ final class BatchNormVector {
             int o = off + b * rowStride, i = 0;
             FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i));
-            double row = acc.reduceLanes(VectorOperators.ADD);
+            double row = VectorMath.sumLanes(acc);
             for (; i < n; i++) row += x[o + i];
             s += row;
         }
@@ -42,7 +44,7 @@ final class BatchNormVector {
                 FloatVector d = FloatVector.fromArray(S, x, o + i).sub(mv);
                 acc = d.fma(d, acc);
             }
-            double row = acc.reduceLanes(VectorOperators.ADD);
+            double row = VectorMath.sumLanes(acc);
             for (; i < n; i++) {
                 double d = x[o + i] - mean;
                 row += d * d;
@@ -78,7 +80,7 @@ final class BatchNormVector {
                 sg = sg.add(gv);
                 sd = FloatVector.fromArray(S, x, o + i).sub(mv).fma(gv, sd);
             }
-            double rowG = sg.reduceLanes(VectorOperators.ADD), rowD = sd.reduceLanes(VectorOperators.ADD);
+            double rowG = VectorMath.sumLanes(sg), rowD = VectorMath.sumLanes(sd);
             for (; i < n; i++) {
                 float gv = g[o + i];
                 rowG += gv;

@@ -463,7 +463,8 @@ final class Conv2dVector {
             s0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), s0);
             s1 = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), s1);
         }
-        float s = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        // sumLanes, not reduceLanes(ADD): the latter's order depends on the execution mode (see VectorMath).
+        float s = VectorMath.sumLanes(s0.add(s1));
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }

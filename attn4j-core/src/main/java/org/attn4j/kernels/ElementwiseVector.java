@@ -11,8 +11,10 @@ import org.attn4j.kernels.Elementwise.Unary;
  * scalar reference finishing the tail. Loaded only when {@link VectorSupport#ENABLED} (through
  * {@link Elementwise#unary} and {@link Elementwise#binary}).
  *
- * <p>exp, log and tanh are the Vector API's lanewise {@code EXP}, {@code LOG} and {@code TANH} (SVML
- * intrinsics on x86). erf has no lanewise operator, so it is evaluated here from two fitted approximations
+ * <p>exp and tanh are {@link VectorMath}'s, the same bits in every execution mode; log is left to the scalar
+ * {@code Math.log} (the Vector API's lanewise {@code LOG} is SVML once compiled and per-lane {@code Math.log}
+ * before, so results depended on when the JIT got to it; attn4j has no mode-independent vector log yet).
+ * erf has no lanewise operator, so it is evaluated here from two fitted approximations
  * (see {@link #erfSmall} and {@link #erfcLarge}), within 2 ulps of the correctly rounded value; GELU uses
  * erfc directly for negative inputs, so unlike {@code 1 + erf} it keeps its relative accuracy in the tail.
  * ElementwiseVectorTest holds every op to {@link Elementwise#unaryScalar} and {@link Elementwise#binaryScalar}.
@@ -39,7 +41,7 @@ final class ElementwiseVector {
         int i = switch (op) {
             case NEG -> neg(x, xo, out, oo, n);
             case EXP -> exp(x, xo, out, oo, n);
-            case LOG -> log(x, xo, out, oo, n);
+            case LOG -> 0;   // all scalar: see the class comment
             case SQRT -> sqrt(x, xo, out, oo, n);
             case ABS -> abs(x, xo, out, oo, n);
             case RELU -> relu(x, xo, out, oo, n);
@@ -141,14 +143,6 @@ final class ElementwiseVector {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             VectorMath.exp(load(x, xo + i)).intoArray(out, oo + i);
-        }
-        return i;
-    }
-
-    private static int log(float[] x, int xo, float[] out, int oo, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            load(x, xo + i).lanewise(VectorOperators.LOG).intoArray(out, oo + i);
         }
         return i;
     }

@@ -70,6 +70,25 @@ public final class Generator {
         return u * m;
     }
 
+    /**
+     * The seed of one stream of a seeded run, named by keys: {@code derive(seed, "shuffle".hashCode(), epoch)}.
+     * Each value is folded in through SplitMix64's finaliser, so seeds or keys that differ by one give unrelated
+     * streams, and different key paths do not collide by arithmetic the way {@code seed * K + epoch} does
+     * (where seed 1, epoch 0 is seed 0, epoch K).
+     */
+    public static long derive(long seed, long... keys) {
+        long h = mix64(seed ^ 0x6A09E667F3BCC909L);
+        for (long k : keys) h = mix64(h + 0x9E3779B97F4A7C15L * (k + 1) + 0x3C6EF372FE94F82BL);
+        return h;
+    }
+
+    /** SplitMix64's output function (Stafford's variant 13). */
+    private static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** A new independent generator derived from this one (for per-thread or per-epoch streams). */
     public synchronized Generator split() {
         Generator g = new Generator(0);

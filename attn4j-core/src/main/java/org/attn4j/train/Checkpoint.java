@@ -35,9 +35,38 @@ public final class Checkpoint {
     public static final String MANIFEST = "checkpoint.json";
     public static final String FORMAT = "attn4j-checkpoint/1";
 
-    /** A checkpoint read back: the manifest's fields and the two state dicts. */
-    public record Loaded(String model, int epoch, Map<String, String> config, List<EpochStats> history,
-                         Map<String, Tensor> modelState, Map<String, Tensor> optimizerState) {}
+    /** A checkpoint read back from {@code dir}: the manifest's fields and the two state dicts. */
+    public record Loaded(Path dir, String model, int epoch, Map<String, String> config, List<EpochStats> history,
+                         Map<String, Tensor> modelState, Map<String, Tensor> optimizerState, List<Double> groupLrs) {
+
+        /**
+         * Refuses a checkpoint of another model, naming both, before anything is loaded or overwritten (a
+         * resumed run would otherwise fail at, or worse silently mix, the first mismatched tensor).
+         */
+        public void requireModel(String expected) {
+            if (!model.equals(expected)) {
+                throw new IllegalArgumentException("the checkpoint in " + dir + " is of model '" + model + "', not '" + expected + "'");
+            }
+        }
+
+        /**
+         * Puts this checkpoint into a freshly built {@code net} of model {@code modelName} (strictly: every
+         * parameter and buffer, nothing else) and, unless null, into {@code optimizer} over its parameters,
+         * with each parameter group's learning rate exactly as saved.
+         */
+        public void restore(String modelName, Module net, Optimizer optimizer) {
+            requireModel(modelName);
+            if (optimizer != null && !groupLrs.isEmpty() && groupLrs.size() != optimizer.paramGroups().size()) {
+                throw new IllegalArgumentException("the checkpoint in " + dir + " has " + groupLrs.size()
+                        + " optimizer parameter groups, the optimizer " + optimizer.paramGroups().size());
+            }
+            net.loadStateDict(modelState, true);
+            if (optimizer != null) {
+                optimizer.loadStateDict(optimizerState);
+                for (int g = 0; g < groupLrs.size(); g++) optimizer.paramGroups().get(g).setLr(groupLrs.get(g));
+            }
+        }
+    }
 
     /** Writes the checkpoint of {@code epoch} (1-based, completed epochs) into {@code dir}. */
     public static void save(Path dir, String modelName, int epoch, Module model, Optimizer optimizer,
@@ -58,6 +87,12 @@ public final class Checkpoint {
         manifest.put("epoch", (long) epoch);
         manifest.put("weights", weights);
         manifest.put("optimizer", optimizer == null ? null : optim);
+        // The learning rates again, exactly: the optimizer's state dict holds them as float32 tensors, which
+        // round 0.01 to 0.0099999998, and a resumed run without a schedule would then drift from an
+        // uninterrupted one. (PyTorch's optimizer state_dict keeps param_groups as Python floats.)
+        List<Object> lrs = new ArrayList<>();
+        if (optimizer != null) for (var g : optimizer.paramGroups()) lrs.add(g.lr());
+        manifest.put("param_group_lrs", lrs);
         manifest.put("config", new LinkedHashMap<>(config));
         List<Object> hist = new ArrayList<>();
         for (EpochStats s : history) hist.add(statsToJson(s));
@@ -92,17 +127,30 @@ public final class Checkpoint {
         if (!FORMAT.equals(m.get("format"))) {
             throw new IOException("checkpoint: " + mf + " has format " + m.get("format") + ", expected " + FORMAT);
         }
-        String model = (String) m.get("model");
-        int epoch = ((Number) m.get("epoch")).intValue();
+        if (!(m.get("model") instanceof String model) || !(m.get("epoch") instanceof Number ep) || !(m.get("weights") instanceof String w)) {
+            throw new IOException("checkpoint: " + mf + " lacks its model name, epoch or weights file");
+        }
+        int epoch = ep.intValue();
         Map<String, String> config = new LinkedHashMap<>();
         Object cfg = m.get("config");
         if (cfg instanceof Map<?, ?> c) c.forEach((k, v) -> config.put((String) k, String.valueOf(v)));
         List<EpochStats> history = new ArrayList<>();
         Object h = m.get("history");
         if (h instanceof List<?> list) for (Object o : list) history.add(statsFromJson((Map<String, Object>) o));
-        Map<String, Tensor> weights = SafeTensors.load(dir.resolve((String) m.get("weights")));
-        Map<String, Tensor> optim = m.get("optimizer") == null ? Map.of() : SafeTensors.load(dir.resolve((String) m.get("optimizer")));
-        return new Loaded(model, epoch, config, history, weights, optim);
+        Map<String, Tensor> weights = stateFile(mf, dir.resolve(w));
+        Map<String, Tensor> optim = m.get("optimizer") instanceof String o ? stateFile(mf, dir.resolve(o)) : Map.of();
+        List<Double> lrs = new ArrayList<>();
+        if (m.get("param_group_lrs") instanceof List<?> list) for (Object o : list) lrs.add(((Number) o).doubleValue());
+        return new Loaded(dir, model, epoch, config, history, weights, optim, List.copyOf(lrs));
+    }
+
+    /** A state file the manifest names; a corrupt one is named by the safetensors reader's message. */
+    private static Map<String, Tensor> stateFile(Path manifest, Path file) throws IOException {
+        try {
+            return SafeTensors.load(file);
+        } catch (NoSuchFileException e) {
+            throw new IOException("checkpoint: " + manifest + " names " + file + ", which does not exist");
+        }
     }
 
     static Map<String, Object> statsToJson(EpochStats s) {

@@ -7,6 +7,11 @@ import org.attn4j.tensor.Tensor;
 /**
  * Counts of (true class, predicted class) pairs, from which accuracy, top-k and per-class figures follow.
  * Rows are true classes, columns predictions (scikit-learn's convention).
+ *
+ * <p>Ties: the prediction is the first maximal logit, as {@code torch.argmax}; top-k ranks the classes by
+ * logit with the same tie-break (equal logits: lower index first), so top-1 always equals accuracy and a
+ * network whose logits are all equal gets the top-k of always guessing classes {@code 0..k-1}, not 1.0.
+ * (TensorFlow's {@code in_top_k} instead counts every class tied with the k-th as inside.)
  */
 public final class ConfusionMatrix {
     private final long[][] counts;
@@ -32,13 +37,18 @@ public final class ConfusionMatrix {
         float[] z = logits.contiguousData();
         int[] y = labels.toIntArray();
         for (int i = 0; i < y.length; i++) {
+            if (y[i] < 0 || y[i] >= c) {
+                throw new IllegalArgumentException("ConfusionMatrix.add: label " + y[i] + " of sample " + i + " is outside [0, " + c + ")");
+            }
+        }
+        for (int i = 0; i < y.length; i++) {
             int best = 0;
-            int rank = 0;      // how many classes score strictly higher than the true one
+            int rank = 0;      // how many classes rank before the true one: a higher logit, or an equal one at a lower index
             float truth = z[i * c + y[i]];
             for (int j = 0; j < c; j++) {
                 float v = z[i * c + j];
                 if (v > z[i * c + best]) best = j;
-                if (v > truth) rank++;
+                if (v > truth || (v == truth && j < y[i])) rank++;
             }
             counts[y[i]][best]++;
             if (rank < k) topKHits++;

@@ -36,6 +36,21 @@ class DatasetTest {
     }
 
     @Test
+    void blackIsTheValueOfARawZeroPixel() {
+        assertEquals(0f, raw().black());
+        assertEquals(0f, raw().scaled().black());
+        Dataset d = raw().normalized(FashionMnist.MEAN, FashionMnist.STD);
+        // Pixel 0 of image 0 is a raw 0: black is exactly what normalisation made of it, (0 - mean) / std.
+        assertEquals(d.images()[0], d.black());
+        assertEquals(-0.810198f, d.black(), 1e-5f);
+        float[] px = new float[6];
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset(px, new int[] {0}, 1, 2, 3, CLASSES, Dataset.Pixels.NORMALIZED));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Dataset(px, new int[] {0}, 1, 2, 3, CLASSES, Dataset.Pixels.RAW, -1f));
+    }
+
+    @Test
     void scalingTwiceIsRefused() {
         Dataset s = raw().scaled();
         assertThrows(IllegalStateException.class, s::scaled);
