@@ -37,7 +37,7 @@ public final class Checkpoint {
 
     /** A checkpoint read back from {@code dir}: the manifest's fields and the two state dicts. */
     public record Loaded(Path dir, String model, int epoch, Map<String, String> config, List<EpochStats> history,
-                         Map<String, Tensor> modelState, Map<String, Tensor> optimizerState, List<Double> groupLrs) {
+                         Map<String, Tensor> modelState, Map<String, Tensor> optimizerState) {
 
         /**
          * Refuses a checkpoint of another model, naming both, before anything is loaded or overwritten (a
@@ -51,20 +51,13 @@ public final class Checkpoint {
 
         /**
          * Puts this checkpoint into a freshly built {@code net} of model {@code modelName} (strictly: every
-         * parameter and buffer, nothing else) and, unless null, into {@code optimizer} over its parameters,
-         * with each parameter group's learning rate exactly as saved.
+         * parameter and buffer, nothing else) and, unless null, into {@code optimizer} over its parameters
+         * (whose state dict keeps each group's learning rate exactly, see {@link Optimizer#stateDict}).
          */
         public void restore(String modelName, Module net, Optimizer optimizer) {
             requireModel(modelName);
-            if (optimizer != null && !groupLrs.isEmpty() && groupLrs.size() != optimizer.paramGroups().size()) {
-                throw new IllegalArgumentException("the checkpoint in " + dir + " has " + groupLrs.size()
-                        + " optimizer parameter groups, the optimizer " + optimizer.paramGroups().size());
-            }
             net.loadStateDict(modelState, true);
-            if (optimizer != null) {
-                optimizer.loadStateDict(optimizerState);
-                for (int g = 0; g < groupLrs.size(); g++) optimizer.paramGroups().get(g).setLr(groupLrs.get(g));
-            }
+            if (optimizer != null) optimizer.loadStateDict(optimizerState);
         }
     }
 
@@ -87,12 +80,6 @@ public final class Checkpoint {
         manifest.put("epoch", (long) epoch);
         manifest.put("weights", weights);
         manifest.put("optimizer", optimizer == null ? null : optim);
-        // The learning rates again, exactly: the optimizer's state dict holds them as float32 tensors, which
-        // round 0.01 to 0.0099999998, and a resumed run without a schedule would then drift from an
-        // uninterrupted one. (PyTorch's optimizer state_dict keeps param_groups as Python floats.)
-        List<Object> lrs = new ArrayList<>();
-        if (optimizer != null) for (var g : optimizer.paramGroups()) lrs.add(g.lr());
-        manifest.put("param_group_lrs", lrs);
         manifest.put("config", new LinkedHashMap<>(config));
         List<Object> hist = new ArrayList<>();
         for (EpochStats s : history) hist.add(statsToJson(s));
@@ -139,9 +126,7 @@ public final class Checkpoint {
         if (h instanceof List<?> list) for (Object o : list) history.add(statsFromJson((Map<String, Object>) o));
         Map<String, Tensor> weights = stateFile(mf, dir.resolve(w));
         Map<String, Tensor> optim = m.get("optimizer") instanceof String o ? stateFile(mf, dir.resolve(o)) : Map.of();
-        List<Double> lrs = new ArrayList<>();
-        if (m.get("param_group_lrs") instanceof List<?> list) for (Object o : list) lrs.add(((Number) o).doubleValue());
-        return new Loaded(dir, model, epoch, config, history, weights, optim, List.copyOf(lrs));
+        return new Loaded(dir, model, epoch, config, history, weights, optim);
     }
 
     /** A state file the manifest names; a corrupt one is named by the safetensors reader's message. */
