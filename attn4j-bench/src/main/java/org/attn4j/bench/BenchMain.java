@@ -29,6 +29,7 @@ public final class BenchMain {
             case "vit" -> VitBench.run(rest);
             case "train" -> TrainBench.run(rest);
             case "attention" -> AttentionBench.run(rest);
+            case "block" -> BlockBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 usage();
@@ -48,5 +49,7 @@ public final class BenchMain {
                 + " ms/step and the ratio");
         System.err.println("  attention [--threads T] [--reps R] [--no-long]   fused attention vs libtorch composed, forward and backward;");
         System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
+        System.err.println("  block [--threads T] [--reps R] [--batch 8]       one ViT-B block forward + backward vs the same block");
+        System.err.println("                                                   composed from libtorch ops, same weights, libtorch autograd");
     }
 }
