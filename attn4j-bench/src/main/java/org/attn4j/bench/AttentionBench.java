@@ -206,11 +206,16 @@ final class AttentionBench {
         }
     }
 
-    /** libtorch's composed attention; every intermediate is attached to {@code rep} so it is freed with it. */
+    /**
+     * libtorch's composed attention; every intermediate is attached to {@code rep} so it is freed with it. The scale
+     * is a tensor in {@code rep}, not {@code mul(float)}: DJL makes that float a tensor over a direct buffer and
+     * closes it as soon as the product is made, but autograd saves it for the backward, which then reads memory the
+     * JVM may have freed and reused (dq and dk came out as garbage now and then when a GC ran in between).
+     */
     private static NDArray torchAttention(NDArray q, NDArray k, NDArray v, NDArray causalMask, float scale, NDManager rep) {
         NDArray s = q.matMul(k.swapAxes(-1, -2));
         s.attach(rep);
-        NDArray scaled = s.mul(scale);
+        NDArray scaled = s.mul(rep.create(scale));
         scaled.attach(rep);
         if (causalMask != null) {
             scaled = scaled.add(causalMask);

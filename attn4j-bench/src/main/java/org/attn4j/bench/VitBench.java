@@ -179,11 +179,13 @@ final class VitBench {
      * {@code prefix} ({@code norm1}, {@code attn.qkv}, {@code attn.proj}, {@code norm2}, {@code mlp.fc1},
      * {@code mlp.fc2}): {@code x + proj(attn(norm1(x)))}, then {@code x + fc2(gelu(fc1(norm2(x))))}, attention
      * composed as {@code softmax(q kᵀ · hd^-0.5) v}. Differentiable: under a GradientCollector libtorch's autograd
-     * records it. Intermediates land in {@code x}'s manager.
+     * records it. Intermediates land in {@code x}'s manager, and so does the scale, as a tensor: {@code mul(float)}
+     * would close the scalar tensor DJL makes right away while autograd keeps it for the backward (see
+     * {@code AttentionBench.torchAttention}).
      */
     static NDArray block(NDArray x, Map<String, NDArray> p, String prefix, int heads) {
         long b = x.getShape().get(0), n = x.getShape().get(1), d = x.getShape().get(2), hd = d / heads;
-        float scale = (float) Math.pow(hd, -0.5);
+        NDArray scale = x.getManager().create((float) Math.pow(hd, -0.5));
         NDArray qkv = linear(layerNorm(x, p, prefix + "norm1", d), p, prefix + "attn.qkv").reshape(b, n, 3, heads, hd)
                 .transpose(2, 0, 3, 1, 4);
         NDArray a = qkv.get(0).matMul(qkv.get(1).transpose(0, 1, 3, 2)).mul(scale).softmax(-1);
