@@ -124,9 +124,9 @@ final class SuiteBench {
             System.out.println("peak: not usable, the JIT left the FMA loop's vectors boxed (it allocated); no share of it is given");
         } else {
             peak = Math.max(peakStart.gflops(), peakEnd.gflops());
-            System.out.printf("peak: %.0f GFLOP/s measured in this run (FMA loop on %d threads, %d float lanes x 12 chains: %.0f at start,"
+            System.out.printf("peak: %.0f GFLOP/s measured in this run (FMA loop on %d thread%s, %d float lanes x 12 chains: %.0f at start,"
                             + " %.0f at end; the higher is used); 231 GFLOP/s is shared/ANCHORS.md's two-core Zen 4 peak%n",
-                    peak, threads, peakStart.lanes(), peakStart.gflops(), peakEnd.gflops());
+                    peak, threads, threads == 1 ? "" : "s", peakStart.lanes(), peakStart.gflops(), peakEnd.gflops());
         }
         printTable(results, peak);
     }
