@@ -60,7 +60,7 @@ final class SuiteBench {
                 default -> throw new IllegalArgumentException("suite bench: unknown option '" + args[i] + "'");
             }
         }
-        if (reps == 0 || reps < -1) throw new IllegalArgumentException("suite bench: --reps must be >= 1, got " + reps);
+        if (reps != -1 && reps < 1) throw new IllegalArgumentException("suite bench: --reps must be >= 1, got " + reps);
         int threads = Parallel.threads();
         int caseReps = reps > 0 ? reps : quick ? 1 : 7;
         int gemmReps = reps > 0 ? reps : quick ? 1 : 0;
