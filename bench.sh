@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Builds the bench module and runs one benchmark against libtorch (through DJL, offline).
+#   ./bench.sh suite [--threads T] [--reps R] [--quick]   every target of issue 6 in one run, one table
 #   ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]
 #   ./bench.sh vit [--threads T] [--batches 1,8] [--reps R] [--depth D]
 #   ./bench.sh train [--models cnn-cbam,cnn] [--steps 10] [--threads T]   (Fashion-MNIST CNN training vs libtorch)
 # Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 #   ./bench.sh attention [--threads T] [--reps R] [--no-long]
+#   ./bench.sh block [--threads T] [--reps R] [--batch 8]   one ViT-B block forward + backward
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"

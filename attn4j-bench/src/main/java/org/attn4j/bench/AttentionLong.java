@@ -10,8 +10,9 @@ import org.attn4j.tensor.Tensor;
 
 /**
  * One long-sequence attention forward, {@code [1, 1, N, d]}, in its own JVM so the heap limit applies to it
- * alone ({@link AttentionBench} starts it with {@code -Xmx1g}). Warms the kernel up at N = 2048, then times
- * two forwards at N and prints {@code RESULT medianMs minMs GFLOP/s reps heapPeakMiB}. The peak is the sum
+ * alone ({@link AttentionBench} starts it with {@code -Xmx1g}): {@code AttentionLong N d [reps] [jitSeconds]}.
+ * Warms the kernel up at N = 2048 for {@code jitSeconds} (default 3), then times {@code reps} (default 2) forwards
+ * at N and prints {@code RESULT medianMs minMs GFLOP/s reps heapPeakMiB}. The peak is the sum
  * of the heap pools' peak usage: q, k, v and the output are 4·N·d floats = 32 MiB at N = 32768, d = 64.
  */
 public final class AttentionLong {
@@ -19,13 +20,15 @@ public final class AttentionLong {
 
     public static void main(String[] args) {
         int n = Integer.parseInt(args[0]), d = Integer.parseInt(args[1]);
+        int reps = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        double jitSeconds = args.length > 3 ? Double.parseDouble(args[3]) : 3;
+        if (reps < 1) throw new IllegalArgumentException("AttentionLong: reps must be >= 1, got " + reps);
         Random r = new Random(n);
         Tensor wq = randn(r, 2048, d), wk = randn(r, 2048, d), wv = randn(r, 2048, d);
-        long until = System.nanoTime() + 3_000_000_000L;
+        long until = System.nanoTime() + (long) (jitSeconds * 1e9);
         for (int i = 0; i < 3 || System.nanoTime() < until; i++) ScaledDotProductAttention.apply(wq, wk, wv);
         Tensor q = randn(r, n, d), k = randn(r, n, d), v = randn(r, n, d);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
-        int reps = 2;
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
@@ -38,7 +41,8 @@ public final class AttentionLong {
             if (pool.getType() == MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
         }
         Arrays.sort(ms);
-        double flops = 4.0 * n * n * d, median = (ms[0] + ms[reps - 1]) / 2;
+        double flops = Flops.attentionForward(1, 1, n, d, false);
+        double median = reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
         System.out.printf("RESULT %.1f %.1f %.1f %d %d%n", median, ms[0], flops / (median * 1e6), reps, peak >> 20);
     }
 

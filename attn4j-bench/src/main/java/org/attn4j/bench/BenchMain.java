@@ -29,6 +29,8 @@ public final class BenchMain {
             case "vit" -> VitBench.run(rest);
             case "train" -> TrainBench.run(rest);
             case "attention" -> AttentionBench.run(rest);
+            case "block" -> BlockBench.run(rest);
+            case "suite" -> SuiteBench.run(rest);
             default -> {
                 System.err.println("unknown benchmark '" + args[0] + "'");
                 usage();
@@ -39,6 +41,8 @@ public final class BenchMain {
 
     private static void usage() {
         System.err.println("usage: bench.sh NAME [options]");
+        System.err.println("  suite [--threads T] [--reps R] [--quick]        every target of issue 6 in one run and one table:");
+        System.err.println("                                                  ms, GFLOP/s, share of peak, ratio to libtorch, target met");
         System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
         System.err.println("  vit [--threads T] [--batches 1,8] [--reps R] [--depth D]");
         System.err.println("                                                  ViT-B/16 forward vs the same network in libtorch ops");
@@ -48,5 +52,7 @@ public final class BenchMain {
                 + " ms/step and the ratio");
         System.err.println("  attention [--threads T] [--reps R] [--no-long]   fused attention vs libtorch composed, forward and backward;");
         System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
+        System.err.println("  block [--threads T] [--reps R] [--batch 8]       one ViT-B block forward + backward vs the same block");
+        System.err.println("                                                   composed from libtorch ops, same weights, libtorch autograd");
     }
 }

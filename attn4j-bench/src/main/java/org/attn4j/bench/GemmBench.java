@@ -13,7 +13,7 @@ import org.attn4j.kernels.Parallel;
  * sgemm throughput, attn4j {@link Gemm#sgemm} against libtorch {@code matmul} (through DJL, engine
  * "PyTorch"), square {@code N x N x N} float32 products, both measured interleaved in the same run
  * (see {@link Interleaved}). Prints per N the median and min time of each side, GFLOP/s
- * ({@code 2 N^3 / time}) and the ratio attn4j/libtorch (lower is better; below 1 attn4j is faster).
+ * ({@link Flops#gemm}, {@code 2 N^3 / time}) and the ratio attn4j/libtorch (lower is better; below 1 attn4j is faster).
  *
  * <p>Run it through {@code ./bench.sh gemm [--threads T] [--sizes 256,512,1024,2048]} at the repository
  * root. DJL must stay offline: the launching command must {@code export DJL_OFFLINE=true} and pass
@@ -52,20 +52,31 @@ final class GemmBench {
         System.out.printf("%6s %5s | %22s %8s | %22s %8s | %12s%n", "N", "reps", "attn4j median/min ms", "GFLOP/s",
                 "libtorch median/min ms", "GFLOP/s", "ratio med/min");
         try (NDManager base = engine.newBaseManager()) {
-            for (int n : sizes) measure(base, n);
+            for (int n : sizes) {
+                CaseResult c = measure(base, n, 0, Double.NaN);
+                Interleaved.Stats a = c.attn4j(), t = c.libtorch();
+                System.out.printf("%6d %5d | %10.3f / %9.3f %8.1f | %10.3f / %9.3f %8.1f | %5.2f / %4.2f   (%s)%n",
+                        n, c.reps(), a.medianMs(), a.minMs(), c.gflops(), t.medianMs(), t.minMs(), t.gflops(c.flops(), true),
+                        c.ratio(), a.minMs() / t.minMs(), c.check());
+            }
         }
     }
 
-    private static void measure(NDManager base, int n) throws Exception {
+    /**
+     * Times {@code N x N x N} sgemm on both sides, interleaved, and checks the products agree. {@code reps} 0
+     * picks about 1.5 s per side (at least 7 reps, for a stable median); {@code target} is the ratio the caller
+     * holds the result to (NaN: none, see {@link CaseResult}).
+     */
+    static CaseResult measure(NDManager base, int n, int reps, double target) throws Exception {
         Random r = new Random(n);
         float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
         for (int i = 0; i < a.length; i++) {
             a[i] = r.nextFloat() - 0.5f;
             b[i] = r.nextFloat() - 0.5f;
         }
-        double flops = 2.0 * n * n * n;
+        double flops = Flops.gemm(n);
         // About 1.5 s per side at ~60 GFLOP/s, at least 7 reps for a stable median.
-        int reps = (int) Math.max(7, Math.min(301, 1.5 / (flops / 60e9)));
+        if (reps <= 0) reps = (int) Math.max(7, Math.min(301, 1.5 / (flops / 60e9)));
         int warmup = Math.max(3, reps / 5);
         try (NDManager sub = base.newSubManager()) {
             NDArray ta = sub.create(a, new Shape(n, n));
@@ -92,12 +103,8 @@ final class GemmBench {
                 tc.attach(check);
                 ref = tc.toFloatArray();
             }
-            double maxDiff = 0;
-            for (int i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i] - c[i]));
-            System.out.printf("%6d %5d | %10.3f / %9.3f %8.1f | %10.3f / %9.3f %8.1f | %5.2f / %4.2f   (max |diff| %.1e)%n",
-                    n, reps, s[0].medianMs(), s[0].minMs(), s[0].gflops(flops, true),
-                    s[1].medianMs(), s[1].minMs(), s[1].gflops(flops, true),
-                    s[0].medianMs() / s[1].medianMs(), s[0].minMs() / s[1].minMs(), maxDiff);
+            return new CaseResult("sgemm N=" + n, reps, s[0], s[1], flops, target,
+                    String.format("max |diff| %.1e", Compare.maxAbsDiff(c, ref)));
         }
     }
 }

@@ -78,7 +78,10 @@ final class TorchFashionCnn implements AutoCloseable {
         float loss;
         try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
             NDArray logits = forward(images);
-            NDArray l = logits.logSoftmax(1).mul(oneHot).sum().neg().div(images.getShape().get(0));
+            // The batch size as a tensor in images' manager, alive until the step's manager closes: div(long) would
+            // close DJL's scalar tensor at once while autograd keeps it for the backward (a use after free).
+            NDArray batch = images.getManager().create((float) images.getShape().get(0));
+            NDArray l = logits.logSoftmax(1).mul(oneHot).sum().neg().div(batch);
             gc.backward(l);
             loss = l.getFloat();
         }
