@@ -300,7 +300,7 @@ class LossesTest {
 
     /** Loss.cpp: (1 - t)·x - (1 + (pw - 1)·t)·log σ(x), times weight; log σ(x) = min(x, 0) - log(1 + e^-|x|). */
     static NDArray torchBce(NDArray x, NDArray t, NDArray w, NDArray pw, String red) {
-        NDArray logSig = x.minimum(0f).sub(x.abs().neg().exp().add(1f).log());
+        NDArray logSig = x.minimum(Torch.scalar(x, 0)).sub(x.abs().neg().exp().add(1f).log());
         NDArray lw = pw == null ? x.onesLike() : pw.sub(1f).mul(t).add(1f);
         NDArray loss = t.neg().add(1f).mul(x).sub(lw.mul(logSig));
         if (w != null) loss = loss.mul(w);

@@ -58,7 +58,7 @@ class VisionTransformerTest {
             NDArray out;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
                 NDArray h = TorchVit.heads(c, p, TorchVit.features(c, p, img, attn));
-                out = c.distilled() && !bothHeads ? h.get(0).add(h.get(1)).div(2f) : h;
+                out = c.distilled() && !bothHeads ? h.get(0).add(h.get(1)).div(Torch.scalar(h.get(0), 2)) : h;
                 gc.backward(out.mul(Torch.nd(m, upstream)).sum());
             }
             Map<String, Tensor> grads = new LinkedHashMap<>();
