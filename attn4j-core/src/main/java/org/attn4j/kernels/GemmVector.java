@@ -190,30 +190,16 @@ final class GemmVector {
         float[] tile = buf.tile;
         for (int ic = i0; ic < i1; ic += mcMax) {
             int mc = Math.min(mcMax, i1 - ic);
-            // A stored [m, k]: whole panels are read in place (each of the tile's rows is a contiguous run of
-            // kc floats, as good a stream as a packed panel); only a last partial panel is packed, zero-padded.
-            // Packing every panel cost ~10% of a ViT-Tiny training step, where n is small (16 / n of the flops).
-            int packedFrom = transA ? 0 : mc / mr * mr;
-            if (packedFrom < mc) packA(transA, a, aOff, lda, ic + packedFrom, mc - packedFrom, pc, kc, ap, mr);
+            packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
             for (int q = q0; q < q1; q++) {
                 int jr = q * NR;
                 int nr = Math.min(NR, nc - jr);
                 int bo = jr * kc;
                 for (int ir = 0; ir < mc; ir += mr) {
                     int rows = Math.min(mr, mc - ir);
-                    int ao = (ir - packedFrom) * kc;
+                    int ao = ir * kc;
                     int co = cOff + (ic + ir) * ldc + jc + jr;
-                    if (ir < packedFrom && nr == NR) {
-                        kernelRowsInPlace(mr, kc, a, aOff + (ic + ir) * lda + pc, lda, bp, bo, c, co, ldc, alpha, betaK);
-                    } else if (ir < packedFrom) {
-                        kernelRowsInPlace(mr, kc, a, aOff + (ic + ir) * lda + pc, lda, bp, bo, tile, 0, NR, 1f, 0f);
-                        for (int i = 0; i < rows; i++) {
-                            int ci = co + i * ldc, ti = i * NR;
-                            for (int j = 0; j < nr; j++) {
-                                c[ci + j] = betaK == 0f ? alpha * tile[ti + j] : alpha * tile[ti + j] + betaK * c[ci + j];
-                            }
-                        }
-                    } else if (rows == mr && nr == NR) {
+                    if (rows == mr && nr == NR) {
                         kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
                     } else {
                         kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
@@ -321,65 +307,6 @@ final class GemmVector {
                                float[] c, int co, int ldc, float alpha, float beta) {
         if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
         else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
-    }
-
-    /** {@link #kernel} with A's mr rows read in place, {@code a[ao + i*lda + p]}, instead of from a packed panel. */
-    static void kernelRowsInPlace(int mr, int kc, float[] a, int ao, int lda, float[] bp, int bo,
-                                  float[] c, int co, int ldc, float alpha, float beta) {
-        if (mr == 3) kernel3x3InPlace(kc, a, ao, lda, bp, bo, c, co, ldc, alpha, beta);
-        else kernel4x3InPlace(kc, a, ao, lda, bp, bo, c, co, ldc, alpha, beta);
-    }
-
-    /** {@link #kernel3x3} reading A's three rows in place: the same operations in the same order, so the same bits. */
-    private static void kernel3x3InPlace(int kc, float[] a, int ao, int lda, float[] bp, int bo,
-                                         float[] c, int co, int ldc, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        int a1 = ao + lda, a2 = a1 + lda;
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
-        }
-        store(c00, c01, c02, c, co, alpha, beta);
-        store(c10, c11, c12, c, co + ldc, alpha, beta);
-        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
-    }
-
-    /** {@link #kernel4x3} reading A's four rows in place. */
-    private static void kernel4x3InPlace(int kc, float[] a, int ao, int lda, float[] bp, int bo,
-                                         float[] c, int co, int ldc, float alpha, float beta) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00;
-        int a1 = ao + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
-            FloatVector x = FloatVector.broadcast(S, a[ao + p]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
-        }
-        store(c00, c01, c02, c, co, alpha, beta);
-        store(c10, c11, c12, c, co + ldc, alpha, beta);
-        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
-        store(c30, c31, c32, c, co + 3 * ldc, alpha, beta);
     }
 
     /** C[3, NR] = alpha * Apanel[3, kc] * Bpanel[kc, NR] + beta * C, nine vector accumulators. */
