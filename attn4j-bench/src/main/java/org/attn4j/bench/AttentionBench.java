@@ -75,11 +75,7 @@ final class AttentionBench {
         boolean longCase = true;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--no-long" -> longCase = false;
                 default -> throw new IllegalArgumentException("attention bench: unknown option '" + args[i] + "'");

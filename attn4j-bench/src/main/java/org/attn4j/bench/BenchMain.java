@@ -39,6 +39,15 @@ public final class BenchMain {
         }
     }
 
+    /**
+     * {@code --threads T} of every benchmark: attn4j's pool and libtorch's intra-op threads alike. The property is
+     * read by DJL when the PyTorch engine starts, so this must run before the first DJL call.
+     */
+    static void setThreads(int threads) {
+        org.attn4j.kernels.Parallel.setThreads(threads);
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    }
+
     private static void usage() {
         System.err.println("usage: bench.sh NAME [options]");
         System.err.println("  suite [--threads T] [--reps R] [--quick]        every target of issue 6 in one run and one table:");

@@ -41,11 +41,7 @@ final class BlockBench {
         int reps = 7, batch = 8;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("block bench: unknown option '" + args[i] + "'");

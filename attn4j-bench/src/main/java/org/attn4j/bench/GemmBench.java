@@ -36,12 +36,7 @@ final class GemmBench {
         int[] sizes = {256, 512, 1024, 2048};
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    // Read by DJL when the PyTorch engine starts, which has not happened yet.
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--sizes" -> sizes = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("gemm bench: unknown option '" + args[i] + "'");
             }

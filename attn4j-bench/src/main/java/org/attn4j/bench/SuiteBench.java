@@ -49,12 +49,7 @@ final class SuiteBench {
         boolean quick = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    // Read by DJL when the PyTorch engine starts, which has not happened yet.
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--quick" -> quick = true;
                 default -> throw new IllegalArgumentException("suite bench: unknown option '" + args[i] + "'");

@@ -61,12 +61,7 @@ final class TrainBench {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--lr" -> lr = Float.parseFloat(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    // Read by DJL when the PyTorch engine starts, which has not happened yet.
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 default -> throw new IllegalArgumentException("train bench: unknown option '" + args[i] + "'");
             }
         }

@@ -42,11 +42,7 @@ final class VitBench {
         int reps = 7, depth = 12;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--threads" -> {
-                    int t = Integer.parseInt(args[++i]);
-                    Parallel.setThreads(t);
-                    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(t));
-                }
+                case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--depth" -> depth = Integer.parseInt(args[++i]);
