@@ -73,7 +73,7 @@ final class ElementwiseVector {
      */
     private static int geluGrad(float[] g, int go, float[] x, int xo, float[] out, int oo, int n) {
         int bound = S.loopBound(n);
-        float[] phi = new float[Math.min(bound, CHUNK)];
+        float[] phi = CDF_SCRATCH.get();
         for (int c0 = 0; c0 < bound; c0 += CHUNK) {
             int len = Math.min(CHUNK, bound - c0);
             normalCdf(x, xo + c0, phi, len);
@@ -92,6 +92,8 @@ final class ElementwiseVector {
 
     /** Elements per chunk of the two-pass GELU loops: the scratch stays in L1. */
     private static final int CHUNK = 1024;
+    /** Each thread's Φ scratch for those loops (they run on the pool's threads, often on small ranges). */
+    private static final ThreadLocal<float[]> CDF_SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
 
     /** {@code phi[i] = Φ(x[xo + i])} for {@code i < n}, n a multiple of the vector length. */
     private static void normalCdf(float[] x, int xo, float[] phi, int n) {
@@ -189,7 +191,7 @@ final class ElementwiseVector {
     /** x Φ(x), as Φ into {@code out} then a multiply in place (chunked like {@link #geluGrad}, for the same reason). */
     private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
         int bound = S.loopBound(n);
-        float[] phi = new float[Math.min(bound, CHUNK)];
+        float[] phi = CDF_SCRATCH.get();
         for (int c0 = 0; c0 < bound; c0 += CHUNK) {
             int len = Math.min(CHUNK, bound - c0);
             normalCdf(x, xo + c0, phi, len);
