@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,12 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class AttentionMapCommandTest {
     private static final Path DATA = Path.of("/usr/share/datasets/fashion-mnist");
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private static boolean isGrey(int rgb) {
@@ -43,12 +36,12 @@ class AttentionMapCommandTest {
     void drawsTheRolloutOfATinyVit(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isDirectory(DATA), "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)");
         Path ckpt = dir.resolve("run");
-        Run t = run("train", "--model", "vit", "--epochs", "1", "--limit", "64", "--test-limit", "32", "--batch-size", "32",
+        CliRun t = run("train", "--model", "vit", "--epochs", "1", "--limit", "64", "--test-limit", "32", "--batch-size", "32",
                 "--data", DATA.toString(), "--out", ckpt.toString(), "--threads", "1");
         assertEquals(0, t.status(), t.err());
 
         Path png = dir.resolve("maps.png");
-        Run m = run("attention-map", "--checkpoint", ckpt.toString(), "--count", "3", "--first", "5", "--data", DATA.toString(),
+        CliRun m = run("attention-map", "--checkpoint", ckpt.toString(), "--count", "3", "--first", "5", "--data", DATA.toString(),
                 "--out", png.toString(), "--threads", "1");
         assertEquals(0, m.status(), m.err());
         assertTrue(m.out().contains("attention rollout over 6 blocks") && m.out().contains("7x7 patch grid"), m.out());
@@ -67,15 +60,15 @@ class AttentionMapCommandTest {
         assertTrue(!Files.exists(dir.resolve("maps.png.tmp")), "the temporary file is moved into place");
 
         // vit-explain's other setting, max fusion with most weights discarded, and a bad fusion name.
-        Run max = run("attention-map", "--checkpoint", ckpt.toString(), "--count", "1", "--data", DATA.toString(),
+        CliRun max = run("attention-map", "--checkpoint", ckpt.toString(), "--count", "1", "--data", DATA.toString(),
                 "--out", dir.resolve("max.png").toString(), "--head-fusion", "max", "--discard-ratio", "0.9", "--threads", "1");
         assertEquals(0, max.status(), max.err());
         assertTrue(max.out().contains("head fusion max, discard ratio 0.9"), max.out());
         assertEquals(pad + 3 * (cell + pad), ImageIO.read(dir.resolve("max.png").toFile()).getWidth());
-        Run bad = run("attention-map", "--checkpoint", ckpt.toString(), "--head-fusion", "median", "--data", DATA.toString());
+        CliRun bad = run("attention-map", "--checkpoint", ckpt.toString(), "--head-fusion", "median", "--data", DATA.toString());
         assertEquals(2, bad.status());
         assertEquals("attn4j attention-map: --head-fusion must be mean, max or min, got 'median'", bad.err().trim());
-        Run ratio = run("attention-map", "--checkpoint", ckpt.toString(), "--discard-ratio", "1", "--data", DATA.toString());
+        CliRun ratio = run("attention-map", "--checkpoint", ckpt.toString(), "--discard-ratio", "1", "--data", DATA.toString());
         assertEquals(2, ratio.status());
         assertTrue(ratio.err().contains("AttentionRollout: discard ratio 1.0 is outside [0, 1)"), ratio.err());
     }
@@ -84,7 +77,7 @@ class AttentionMapCommandTest {
     void refusesAModelWithoutMapsToDraw(@TempDir Path dir) throws Exception {
         // An untrained plain CNN's checkpoint: the command must refuse it before reading any data.
         Checkpoint.save(dir, "cnn", 1, FashionModels.create("cnn", new Generator(0)), null, Map.of(), List.of());
-        Run r = run("attention-map", "--checkpoint", dir.toString());
+        CliRun r = run("attention-map", "--checkpoint", dir.toString());
         assertEquals(2, r.status());
         assertEquals("attn4j attention-map: attention-map draws CBAM's spatial maps or a ViT's attention rollout: the checkpoint"
                 + " is a 'cnn', train one with --model cnn-cbam or --model vit", r.err().trim());
