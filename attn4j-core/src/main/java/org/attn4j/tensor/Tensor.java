@@ -423,9 +423,26 @@ public final class Tensor {
         }
     }
 
+    /**
+     * Refuses an in-place update of a tensor whose elements share memory (an {@link #expand}ed view: stride 0
+     * along a dimension longer than 1), where {@code x.add_(y)} would add several values into one storage
+     * slot. PyTorch refuses the same ({@code at::assert_no_internal_overlap}); {@link #fill_} is exempt there
+     * and here, since writing one value several times is harmless.
+     */
+    private void checkNoInternalOverlap(String op) {
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] == 0 && shape[d] > 1) {
+                throw new IllegalArgumentException(op + ": more than one element of the written-to tensor (shape "
+                        + Shape.str(shape) + ", strides " + Arrays.toString(strides) + ") refers to a single"
+                        + " memory location (an expanded view); clone() it before the in-place op");
+            }
+        }
+    }
+
     /** Overwrites the values with {@code src} broadcast to this shape. */
     public Tensor copy_(Tensor src) {
         checkInPlace("copy_");
+        checkNoInternalOverlap("copy_");
         Tensor s = src.expand(shape);
         float[] v = s.toFloatArray();
         forEachIndex((i, p) -> storage.data[p] = v[i]);
@@ -447,6 +464,7 @@ public final class Tensor {
     /** {@code this += alpha * other} (other broadcast to this shape). */
     public Tensor add_(Tensor other, float alpha) {
         checkInPlace("add_");
+        checkNoInternalOverlap("add_");
         float[] v = other.expand(shape).toFloatArray();
         float[] d = storage.data;
         if (isDense()) {
@@ -468,6 +486,7 @@ public final class Tensor {
 
     public Tensor mul_(float factor) {
         checkInPlace("mul_");
+        checkNoInternalOverlap("mul_");
         float[] d = storage.data;
         forEachIndex((i, p) -> d[p] *= factor);
         storage.bumpVersion();
@@ -477,6 +496,7 @@ public final class Tensor {
     /** Elementwise {@code this *= other} (broadcast to this shape). */
     public Tensor mul_(Tensor other) {
         checkInPlace("mul_");
+        checkNoInternalOverlap("mul_");
         float[] v = other.expand(shape).toFloatArray();
         float[] d = storage.data;
         forEachIndex((i, p) -> d[p] *= v[i]);

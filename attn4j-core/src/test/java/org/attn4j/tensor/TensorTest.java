@@ -186,6 +186,25 @@ class TensorTest {
     }
 
     @Test
+    void inPlaceUpdatesOfExpandedViewsAreRefusedButFillIsAllowed() {
+        // torch: torch.zeros(3).expand(2, 3).add_(1) raises "unsupported operation: more than one element of the
+        // written-to tensor refers to a single memory location"; fill_ is allowed, being idempotent.
+        Tensor base = Tensor.zeros(3);
+        Tensor wide = base.expand(2, 3);
+        var e = assertThrows(IllegalArgumentException.class, () -> wide.add_(Tensor.ones(2, 3)));
+        assertEquals("add_: more than one element of the written-to tensor (shape [2, 3], strides [0, 1]) refers to a"
+                + " single memory location (an expanded view); clone() it before the in-place op", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> wide.mul_(2f));
+        assertThrows(IllegalArgumentException.class, () -> wide.mul_(Tensor.ones(3)));
+        assertThrows(IllegalArgumentException.class, () -> wide.copy_(Tensor.ones(2, 3)));
+        assertArrayEquals(new float[3], base.toFloatArray(), "a refused op leaves the storage untouched");
+        wide.fill_(7f);
+        assertArrayEquals(new float[] {7, 7, 7}, base.toFloatArray());
+        base.unsqueeze(0).add_(Tensor.ones(1, 3));               // size-1 dimensions do not alias anything
+        assertArrayEquals(new float[] {8, 8, 8}, base.toFloatArray());
+    }
+
+    @Test
     void inPlaceIsRefusedOnTensorsThatRequireGradUnlessGradModeIsOff() {
         Tensor w = Tensor.ones(3).requiresGrad(true);
         var e = assertThrows(IllegalStateException.class, () -> w.add_(Tensor.ones(3)));
