@@ -6,12 +6,10 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import javax.imageio.ImageIO;
 import org.attn4j.attention.CBAMBlock;
 import org.attn4j.autograd.GradMode;
 import org.attn4j.data.Dataset;
@@ -92,9 +90,7 @@ final class AttentionMapCommand {
                     + " map's own min/max written in its corner: near 1 means nearly flat attention)";
         }
         Path file = Path.of(a.get("out", dir.resolve("attention-maps.png").toString()));
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        ImageIO.write(img, "png", tmp.toFile());
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        PngFiles.write(file, img);
         out.println("wrote " + file + ": per test image, " + what + ", each stretched to its own min-max (blue low, red high)");
         return 0;
     }

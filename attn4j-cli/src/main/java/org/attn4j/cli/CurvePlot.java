@@ -7,12 +7,9 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * Training curves as a PNG: two panels, loss (train and test) and accuracy (train and test), per epoch.
@@ -33,9 +30,7 @@ final class CurvePlot {
         panel(g, 0, 0, w / 2, h, "loss", lossSeries);
         panel(g, w / 2, 0, w / 2, h, "accuracy", accSeries);
         g.dispose();
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        ImageIO.write(img, "png", tmp.toFile());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        PngFiles.write(file, img);
     }
 
     private static void panel(Graphics2D g, int x0, int y0, int w, int h, String title, List<Series> series) {

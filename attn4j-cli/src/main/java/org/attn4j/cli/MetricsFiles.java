@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.attn4j.train.Checkpoint;
+import org.attn4j.io.AtomicFiles;
 import org.attn4j.train.EpochStats;
 
 /** Writes the per-epoch metrics of a run as {@code metrics.csv} and {@code metrics.json}, atomically. */
@@ -24,7 +24,7 @@ final class MetricsFiles {
                     s.imagesPerSecond(), s.lr(), i + 1 < history.size() ? "," : ""));
         }
         json.append("]\n");
-        Checkpoint.writeAtomically(dir.resolve("metrics.csv"), csv.toString());
-        Checkpoint.writeAtomically(dir.resolve("metrics.json"), json.toString());
+        AtomicFiles.writeString(dir.resolve("metrics.csv"), csv.toString());
+        AtomicFiles.writeString(dir.resolve("metrics.json"), json.toString());
     }
 }

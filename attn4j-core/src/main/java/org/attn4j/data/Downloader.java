@@ -6,13 +6,13 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLConnection;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import org.attn4j.io.AtomicFiles;
 
 /**
  * Downloads one file and keeps it only if its MD5 is the expected one.
@@ -70,14 +70,13 @@ public final class Downloader {
             throw new IllegalArgumentException("Downloader.download: expected MD5 must be 32 hex digits, got "
                     + expectedMd5);
         }
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
-        boolean kept = false;
-        try {
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        // Written through AtomicFiles: a failed or mismatching download leaves no partial file behind.
+        AtomicFiles.write(target, ch -> {
             MessageDigest md5 = md5();
             long bytes = 0;
-            try (InputStream in = opener.open(source); OutputStream out = Files.newOutputStream(tmp)) {
+            OutputStream out = Channels.newOutputStream(ch);   // not closed: AtomicFiles owns the channel
+            try (InputStream in = opener.open(source)) {
                 byte[] buf = new byte[1 << 16];
                 for (int r; (r = in.read(buf)) >= 0; ) {
                     md5.update(buf, 0, r);
@@ -93,15 +92,7 @@ public final class Downloader {
                 throw new IOException(source + ": downloaded " + bytes + " bytes with MD5 " + actual + ", expected "
                         + expectedMd5.toLowerCase() + "; discarded, nothing written to " + target);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            kept = true;
-        } finally {
-            if (!kept) Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** The MD5 of a file's bytes, as 32 lower-case hex digits. */

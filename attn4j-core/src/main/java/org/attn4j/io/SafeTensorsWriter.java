@@ -6,18 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes safetensors files, atomically.
@@ -38,10 +33,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * is arbitrary; we write metadata keys sorted (code-point order) so our output is deterministic. An
  * empty or null metadata map writes no {@code __metadata__} key at all.
  *
- * <p>Atomic replacement: the file is written to a temporary file in the target's directory, forced to
- * disk ({@code fsync}), then renamed over the target with {@link StandardCopyOption#ATOMIC_MOVE}
- * (POSIX {@code rename}), and the directory is synced (best effort). A crash or error at any point
- * leaves either the old file or the new one, never a mix, and never loses the old file. Everything
+ * <p>Atomic replacement ({@link AtomicFiles}): the file is written to a temporary file in the target's
+ * directory, forced to disk ({@code fsync}), then renamed over the target (POSIX {@code rename}), and the
+ * directory is synced (best effort). A crash or error at any point leaves either the old file or the new
+ * one, never a mix, and never loses the old file. Everything
  * that can be checked in memory (shapes against data, value ranges, names, header size) is checked
  * before any file is created. The new file gets the default permissions (umask), not the old file's.
  */
@@ -191,44 +186,17 @@ public final class SafeTensorsWriter {
      */
     public static void write(Path target, Map<String, TensorData> tensors, Map<String, String> metadata) throws IOException {
         Prepared p = prepare(tensors, metadata);
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null) throw new IOException("SafeTensorsWriter: " + target + " has no parent directory");
-        Path tmp = null;
-        boolean moved = false;
         try {
-            FileChannel ch = null;
-            while (ch == null) { // a fresh name in the same directory, so the final rename stays on one file system
-                tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-                try {
-                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException taken) {
-                    tmp = null;
-                }
-            }
-            try (FileChannel out = ch) {
-                writeAll(out, ByteBuffer.wrap(p.prefixAndHeader));
+            AtomicFiles.write(target, out -> {
+                AtomicFiles.writeFully(out, ByteBuffer.wrap(p.prefixAndHeader));
                 writeData(out, p.layout);
                 if (out.position() != p.totalBytes) {
-                    throw new IOException("SafeTensorsWriter: wrote " + out.position() + " bytes to " + tmp + ", expected " + p.totalBytes);
+                    throw new IOException("wrote " + out.position() + " bytes, expected " + p.totalBytes);
                 }
-                out.force(true);
-            }
-            Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-            syncDirectory(dir);
-        } catch (IOException | RuntimeException | Error e) {
-            if (tmp != null && !moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException cleanup) {
-                    e.addSuppressed(cleanup);
-                }
-            }
-            if (e instanceof IOException io && !moved && tmp != null) {
-                throw new IOException("SafeTensorsWriter: could not write " + abs + " (left unchanged): " + io.getMessage(), io);
-            }
-            throw e;
+            });
+        } catch (IOException e) {
+            throw new IOException("SafeTensorsWriter: could not write " + target.toAbsolutePath() + " (left unchanged): "
+                    + e.getMessage(), e);
         }
     }
 
@@ -335,7 +303,7 @@ public final class SafeTensorsWriter {
                 int count = Math.min(perChunk, n - from);
                 encode(t.data, from, count, seg, 0);
                 buf.clear().limit(count * size);
-                writeAll(out, buf);
+                AtomicFiles.writeFully(out, buf);
             }
         }
     }
@@ -354,19 +322,6 @@ public final class SafeTensorsWriter {
             case I16, U16 -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I16, at + 2L * i, (short) l[from + i]); }
             case I8, U8, BOOL -> { for (int i = 0; i < count; i++) dst.set(LittleEndian.I8, at + i, (byte) l[from + i]); }
             default -> throw new IllegalStateException("SafeTensorsWriter: no encoder for " + t.dtype);
-        }
-    }
-
-    private static void writeAll(FileChannel out, ByteBuffer buf) throws IOException {
-        while (buf.hasRemaining()) out.write(buf);
-    }
-
-    /** Makes the rename itself durable (POSIX: fsync the directory). Not every platform can open a directory; then skip. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException notSupported) {
-            // The data itself is already on disk; only the directory entry's durability is best effort.
         }
     }
 }

@@ -2,16 +2,15 @@ package org.attn4j.train;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.attn4j.io.AtomicFiles;
 import org.attn4j.io.Json;
 import org.attn4j.io.SafeTensors;
 import org.attn4j.nn.Module;
@@ -84,7 +83,7 @@ public final class Checkpoint {
         List<Object> hist = new ArrayList<>();
         for (EpochStats s : history) hist.add(statsToJson(s));
         manifest.put("history", hist);
-        writeAtomically(dir.resolve(MANIFEST), Json.write(manifest) + "\n");
+        AtomicFiles.writeString(dir.resolve(MANIFEST), Json.write(manifest) + "\n");
 
         // The new manifest is in place: files of other epochs are no longer referenced.
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*-epoch*.safetensors")) {
@@ -166,19 +165,5 @@ public final class Checkpoint {
     private static double num(Map<String, Object> o, String k) {
         Object v = o.get(k);
         return v instanceof Number n ? n.doubleValue() : Double.NaN;
-    }
-
-    /** Writes text to a temporary sibling, forces it to disk, and renames it over {@code target}. */
-    public static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

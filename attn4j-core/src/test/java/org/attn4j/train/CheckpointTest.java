@@ -2,7 +2,6 @@ package org.attn4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +15,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.attn4j.io.AtomicFiles;
 import org.attn4j.nn.BatchNorm1d;
 import org.attn4j.nn.Linear;
 import org.attn4j.nn.Module;
@@ -158,9 +158,9 @@ class CheckpointTest {
         Checkpoint.save(dir, "tiny", 1, m, opt, CONFIG, List.of(stats(1)));
         Map<String, Tensor> epoch1 = copy(m.stateDict()), optim1 = copy(opt.stateDict());
 
-        // The manifest is written last, to checkpoint.json.tmp and renamed: a directory in that place makes
+        // The manifest is written last, to its temporary file and renamed: a directory in that place makes
         // exactly that last write fail, after epoch 2's weights and optimizer state are on disk.
-        Path blocker = Files.createDirectory(dir.resolve(Checkpoint.MANIFEST + ".tmp"));
+        Path blocker = Files.createDirectory(AtomicFiles.temporaryFor(dir.resolve(Checkpoint.MANIFEST)));
         train(m, opt, 2, new Generator(4));
         assertThrows(IOException.class, () -> Checkpoint.save(dir, "tiny", 2, m, opt, CONFIG, List.of(stats(1), stats(2))));
         assertTrue(files().contains("model-epoch2.safetensors"), "the failure came after the new weights were written");
@@ -265,15 +265,5 @@ class CheckpointTest {
         Files.writeString(mf, "{\"format\": \"attn4j-checkpoint/1\", \"epoch\": 1}");
         IOException fields = assertThrows(IOException.class, () -> Checkpoint.load(dir));
         assertTrue(fields.getMessage().contains(mf.toString()), fields.getMessage());
-    }
-
-    @Test
-    void writeAtomicallyReplacesTheTargetAndLeavesNoTemporaryFile() throws IOException {
-        Path target = dir.resolve("notes.txt");
-        Checkpoint.writeAtomically(target, "first");
-        Checkpoint.writeAtomically(target, "second");
-        assertEquals("second", Files.readString(target));
-        assertEquals(new TreeSet<>(List.of("notes.txt")), files());
-        assertFalse(Files.exists(dir.resolve("notes.txt.tmp")));
     }
 }
