@@ -290,14 +290,35 @@ final class GemmVector {
                 }
             }
         } else {
-            // A stored [k, m]: row p of the block is contiguous; read it once, front to back, and deal it
-            // out to the panels (walking one panel down its kc rows would stride by lda).
+            // A stored [k, m] (gᵀ in a Linear's weight gradient): row p of the block is contiguous; read it
+            // once, front to back, and deal it out to the panels (walking one panel down its kc rows would
+            // stride by lda). Full panels take their mr floats in straight-line code and only the last, partial
+            // one loops: with a loop of mr iterations per panel the packing cost 40-70% more, and for
+            // dW = gᵀ·x (k = all tokens of the batch, n = in_features, little reuse per packed float) it was
+            // 15% of a ViT training step.
+            int full = mc / mr * mr;
             for (int p = 0; p < kc; p++) {
-                int src = aOff + (pc + p) * lda + ic;
-                for (int ir = 0; ir < mc; ir += mr) {
-                    int rows = Math.min(mr, mc - ir), dst = ir * kc + p * mr;
-                    for (int i = 0; i < rows; i++) ap[dst + i] = a[src + ir + i];
-                    for (int i = rows; i < mr; i++) ap[dst + i] = 0f;
+                int src = aOff + (pc + p) * lda + ic, dst = p * mr, ir = 0;
+                if (mr == 3) {
+                    for (; ir < full; ir += 3) {
+                        int d = dst + ir * kc, s = src + ir;
+                        ap[d] = a[s];
+                        ap[d + 1] = a[s + 1];
+                        ap[d + 2] = a[s + 2];
+                    }
+                } else {
+                    for (; ir < full; ir += 4) {
+                        int d = dst + ir * kc, s = src + ir;
+                        ap[d] = a[s];
+                        ap[d + 1] = a[s + 1];
+                        ap[d + 2] = a[s + 2];
+                        ap[d + 3] = a[s + 3];
+                    }
+                }
+                if (ir < mc) {
+                    int d = dst + ir * kc, rows = mc - ir;
+                    for (int i = 0; i < rows; i++) ap[d + i] = a[src + ir + i];
+                    for (int i = rows; i < mr; i++) ap[d + i] = 0f;
                 }
             }
         }
