@@ -128,7 +128,7 @@ final class TrainCommand {
         }
         long steps = (long) epochs * trainLoader.batches();
         long warmup = Math.min(steps, Math.round(warmupEpochs * trainLoader.batches()));
-        LRScheduler schedule = LRScheduler.cosineWithWarmup(lr, lr * 0.01, warmup, lr * 0.01, steps);
+        LRScheduler schedule = LRScheduler.cosineWithWarmup(lr * 0.01, warmup, lr * 0.01, steps);
         Trainer trainer = new Trainer(net, optimizer, schedule, smoothing, clipNorm, randomness, seed);
 
         Files.createDirectories(outDir);

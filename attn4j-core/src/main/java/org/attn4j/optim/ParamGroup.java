@@ -13,6 +13,7 @@ import org.attn4j.tensor.Tensor;
 public final class ParamGroup {
     private final List<Tensor> params;
     private double lr;
+    private final double initialLr;
     private final double weightDecay;
 
     public ParamGroup(List<Tensor> params, double lr, double weightDecay) {
@@ -30,6 +31,7 @@ public final class ParamGroup {
         }
         this.params = List.copyOf(params);
         this.lr = lr;
+        this.initialLr = lr;
         this.weightDecay = weightDecay;
     }
 
@@ -83,6 +85,14 @@ public final class ParamGroup {
 
     public List<Tensor> params() {
         return params;
+    }
+
+    /**
+     * The lr the group was created with, which {@link LRScheduler}s scale (torch's {@code initial_lr}). It is
+     * not part of the optimizer's state dict: a resumed run rebuilds its groups with the same initial lr.
+     */
+    public double initialLr() {
+        return initialLr;
     }
 
     public double lr() {

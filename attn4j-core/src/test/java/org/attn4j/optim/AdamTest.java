@@ -254,9 +254,9 @@ class AdamTest {
     @Test
     void aLearningRateChangedBetweenStepsTakesEffect() {
         // What Trainer does: the warm-up + cosine schedule's lr set before each step; AdamW's decay uses it too.
-        LRScheduler schedule = LRScheduler.cosineWithWarmup(0.05, 1e-3, 5, 1e-3, STEPS);
+        LRScheduler schedule = LRScheduler.cosineWithWarmup(1e-3, 5, 1e-3, STEPS);
         Adam adam = Adam.adamW(List.of(new ParamGroup(parameters(6), 0.05, 0.05)), 0.9, 0.999, 1e-8);
-        runAgainstTorch("scheduled lr", adam, 0.9, 0.999, 1e-8, schedule::lr, (step, i) -> false);
+        runAgainstTorch("scheduled lr", adam, 0.9, 0.999, 1e-8, step -> schedule.lr(step, 0.05), (step, i) -> false);
     }
 
     private static Map<String, Tensor> snapshot(Optimizer o) {

@@ -54,10 +54,13 @@ class LRSchedulerTest {
         long[][] warmupAndTotal = {{10, 100}, {0, 50}, {1, 7}, {37, 38}, {3000, 46_900}};
         for (long[] wt : warmupAndTotal) {
             long warmup = wt[0], total = wt[1];
-            LRScheduler s = LRScheduler.cosineWithWarmup(base, min, warmup, init, total);
+            LRScheduler s = LRScheduler.cosineWithWarmup(min, warmup, init, total);
             for (long step = 0; step < total + 20; step += Math.max(1, total / 500)) {
                 double expected = timmCosine(step, base, min, total - warmup, warmup, init, true);
-                assertNear(expected, s.lr(step), base, "warm-up " + warmup + ", total " + total + ", step " + step);
+                assertNear(expected, s.lr(step, base), base, "warm-up " + warmup + ", total " + total + ", step " + step);
+                // A second group created with a fifth of the lr: timm's base_values entry for it, same floor.
+                double second = timmCosine(step, base / 5, min, total - warmup, warmup, init, true);
+                assertNear(second, s.lr(step, base / 5), base, "second group, warm-up " + warmup + ", step " + step);
             }
         }
     }
@@ -65,72 +68,76 @@ class LRSchedulerTest {
     @Test
     void cosineWithWarmupAtItsBoundaries() {
         double base = 1e-3, min = 1e-5, init = 1e-6;
-        LRScheduler s = LRScheduler.cosineWithWarmup(base, min, 5, init, 25);
-        assertEquals(init, s.lr(0), 0, "step 0: the warm-up's start");
-        assertRel(init + (base - init) * 4 / 5, s.lr(4), "last warm-up step: 4/5 of the way");
-        assertEquals(base, s.lr(5), 0, "end of warm-up: the peak (cos 0 = 1)");
-        assertRel((base + min) / 2, s.lr(15), "half-way through the cosine");
+        LRScheduler s = LRScheduler.cosineWithWarmup(min, 5, init, 25);
+        java.util.function.LongToDoubleFunction lr = step -> s.lr(step, base);
+        assertEquals(init, lr.applyAsDouble(0), 0, "step 0: the warm-up's start");
+        assertRel(init + (base - init) * 4 / 5, lr.applyAsDouble(4), "last warm-up step: 4/5 of the way");
+        assertEquals(base, lr.applyAsDouble(5), 0, "end of warm-up: the peak (cos 0 = 1)");
+        assertRel((base + min) / 2, lr.applyAsDouble(15), "half-way through the cosine");
         double last = min + 0.5 * (base - min) * (1 + Math.cos(Math.PI * 19 / 20));
-        assertRel(last, s.lr(24), "last training step: one step short of the floor");
-        assertTrue(s.lr(24) > min);
-        assertEquals(min, s.lr(25), 0, "at total steps: the floor");
-        assertEquals(min, s.lr(1_000), 0, "past the end: stays at the floor (timm: cycle_limit reached)");
+        assertRel(last, lr.applyAsDouble(24), "last training step: one step short of the floor");
+        assertTrue(lr.applyAsDouble(24) > min);
+        assertEquals(min, lr.applyAsDouble(25), 0, "at total steps: the floor");
+        assertEquals(min, lr.applyAsDouble(1_000), 0, "past the end: stays at the floor (timm: cycle_limit reached)");
         // Monotone: up during warm-up, down after.
-        for (int i = 1; i <= 5; i++) assertTrue(s.lr(i) > s.lr(i - 1), "warm-up rises at " + i);
-        for (int i = 6; i <= 25; i++) assertTrue(s.lr(i) < s.lr(i - 1), "cosine falls at " + i);
+        for (int i = 1; i <= 5; i++) assertTrue(lr.applyAsDouble(i) > lr.applyAsDouble(i - 1), "warm-up rises at " + i);
+        for (int i = 6; i <= 25; i++) assertTrue(lr.applyAsDouble(i) < lr.applyAsDouble(i - 1), "cosine falls at " + i);
     }
 
     @Test
     void withoutWarmupTheCosineStartsAtTheBaseAndAllWarmupEndsAtTheFloor() {
-        LRScheduler none = LRScheduler.cosineWithWarmup(0.1, 0.001, 0, 0.0, 10);
-        assertEquals(0.1, none.lr(0), 0);
-        assertEquals(0.001, none.lr(10), 0);
+        LRScheduler none = LRScheduler.cosineWithWarmup(0.001, 0, 0.0, 10);
+        assertEquals(0.1, none.lr(0, 0.1), 0);
+        assertEquals(0.001, none.lr(10, 0.1), 0);
         // The CLI caps the warm-up at the run's length: then the whole run warms up, and past it is the floor.
-        LRScheduler all = LRScheduler.cosineWithWarmup(0.1, 0.001, 10, 0.001, 10);
-        assertRel(0.001 + 0.099 * 9 / 10, all.lr(9), "last step of an all-warm-up run");
-        assertEquals(0.001, all.lr(10), 0);
+        LRScheduler all = LRScheduler.cosineWithWarmup(0.001, 10, 0.001, 10);
+        assertRel(0.001 + 0.099 * 9 / 10, all.lr(9, 0.1), "last step of an all-warm-up run");
+        assertEquals(0.001, all.lr(10, 0.1), 0);
     }
 
     @Test
     void stepDecayIsStepLRsClosedForm() {
         double base = 0.1, gamma = 0.1;
-        LRScheduler s = LRScheduler.step(base, 30, gamma);
+        LRScheduler s = LRScheduler.step(30, gamma);
         for (long epoch = 0; epoch < 200; epoch++) {
             double closedForm = base * Math.pow(gamma, Math.floorDiv(epoch, 30)); // base_lr * gamma ** (last_epoch // step_size)
-            assertRel(closedForm, s.lr(epoch), "step " + epoch);
+            assertRel(closedForm, s.lr(epoch, base), "step " + epoch);
         }
-        assertEquals(0.1, s.lr(0), 0);
-        assertEquals(0.1, s.lr(29), 0, "last step before the first decay");
-        assertRel(0.01, s.lr(30), "first decay");
-        assertRel(0.001, s.lr(60), "second decay");
+        assertEquals(0.1, s.lr(0, base), 0);
+        assertEquals(0.1, s.lr(29, base), 0, "last step before the first decay");
+        assertRel(0.01, s.lr(30, base), "first decay");
+        assertRel(0.001, s.lr(60, base), "second decay");
         // torch's StepLR.step() multiplies the group's lr by gamma at each boundary instead: the same up to
         // a double rounding per decay.
         double chained = base;
         for (int k = 1; k <= 6; k++) {
             chained *= gamma;
-            assertEquals(chained, s.lr(30L * k), 1e-15 * k * chained, "after " + k + " decays");
+            assertEquals(chained, s.lr(30L * k, base), 1e-15 * k * chained, "after " + k + " decays");
         }
     }
 
     @Test
-    void applySetsEveryGroupsLr() {
+    void applyScalesEachGroupFromItsOwnInitialLr() {
+        // torch: StepLR(SGD([{'params': a, 'lr': 0.5, 'weight_decay': 0.1}, {'params': b, 'lr': 0.2}]), 2, 0.5)
+        // after 5 steps: each group's lr is its own initial lr times 0.5 ** (5 // 2).
         ParamGroup a = new ParamGroup(List.of(Tensor.zeros(2).requiresGrad(true)), 0.5, 0.1);
         ParamGroup b = new ParamGroup(List.of(Tensor.zeros(3).requiresGrad(true)), 0.2, 0);
         SGD sgd = new SGD(List.of(a, b), 0.9, 0, false);
-        LRScheduler s = LRScheduler.step(1.0, 2, 0.5);
-        s.apply(sgd, 5);
-        assertEquals(0.25, a.lr(), 0);
-        assertEquals(0.25, b.lr(), 0);
+        LRScheduler.step(2, 0.5).apply(sgd, 5);
+        assertEquals(0.125, a.lr(), 0);
+        assertEquals(0.05, b.lr(), 0);
+        assertEquals(0.5, a.initialLr(), 0, "the initial lr stays what the group was created with");
         assertEquals(0.1, a.weightDecay(), 0, "weight decay is per group and not scheduled");
-        LRScheduler.constant(3e-4).apply(sgd, 1_000_000);
-        assertEquals(3e-4, b.lr(), 0);
+        LRScheduler.constant().apply(sgd, 1_000_000);
+        assertEquals(0.5, a.lr(), 0);
+        assertEquals(0.2, b.lr(), 0);
     }
 
     @Test
     void badSchedulesAreRefused() {
-        assertMessage(() -> LRScheduler.step(0.1, 0, 0.5), "StepLR", "step_size", "0");
-        assertMessage(() -> LRScheduler.cosineWithWarmup(0.1, 0, 0, 0, 0), "cosine", "total steps", "0");
-        assertMessage(() -> LRScheduler.cosineWithWarmup(0.1, 0, 11, 0, 10), "cosine", "warm-up steps 11", "[0, 10]");
-        assertMessage(() -> LRScheduler.cosineWithWarmup(0.1, 0, -1, 0, 10), "cosine", "-1");
+        assertMessage(() -> LRScheduler.step(0, 0.5), "StepLR", "step_size", "0");
+        assertMessage(() -> LRScheduler.cosineWithWarmup(0, 0, 0, 0), "cosine", "total steps", "0");
+        assertMessage(() -> LRScheduler.cosineWithWarmup(0, 11, 0, 10), "cosine", "warm-up steps 11", "[0, 10]");
+        assertMessage(() -> LRScheduler.cosineWithWarmup(0, -1, 0, 10), "cosine", "-1");
     }
 }

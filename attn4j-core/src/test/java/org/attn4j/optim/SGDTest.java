@@ -210,9 +210,9 @@ class SGDTest {
     @Test
     void aLearningRateChangedBetweenStepsTakesEffect() {
         // What a scheduler does: StepLR halving 0.1 every 4 steps, set before each step.
-        LRScheduler schedule = LRScheduler.step(0.1, 4, 0.5);
+        LRScheduler schedule = LRScheduler.step(4, 0.5);
         SGD sgd = new SGD(List.of(new ParamGroup(parameters(6), 0.1, 0.01)), 0.9, 0, true);
-        runAgainstTorch("scheduled lr", sgd, 0.9, 0, true, schedule::lr, (step, i) -> false);
+        runAgainstTorch("scheduled lr", sgd, 0.9, 0, true, step -> schedule.lr(step, 0.1), (step, i) -> false);
         assertEquals(0.1 * Math.pow(0.5, (STEPS - 1) / 4), sgd.paramGroups().get(0).lr(), 0);
     }
 

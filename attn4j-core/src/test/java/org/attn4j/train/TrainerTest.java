@@ -74,7 +74,7 @@ class TrainerTest {
             DataLoader trainLoader = new DataLoader(train, BATCH, true, true, new Augment(2, true), SEED);
             DataLoader testLoader = new DataLoader(test, 100, false, false, Augment.NONE, SEED);
             long steps = (long) EPOCHS * trainLoader.batches();
-            LRScheduler schedule = LRScheduler.cosineWithWarmup(2e-3, 2e-5, trainLoader.batches(), 2e-5, steps);
+            LRScheduler schedule = LRScheduler.cosineWithWarmup(2e-5, trainLoader.batches(), 2e-5, steps);
             Trainer trainer = new Trainer(net, opt, schedule, 0.1f, 0, g, SEED);
             return new Run(net, opt, trainer, trainLoader, testLoader);
         }
