@@ -2,6 +2,7 @@ package org.attn4j.optim;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.attn4j.tensor.Tensor;
 
 /**
@@ -44,6 +45,11 @@ public final class Adam extends Optimizer {
 
     public boolean isDecoupled() {
         return decoupled;
+    }
+
+    @Override
+    protected Set<String> stateEntries() {
+        return Set.of("step", "exp_avg", "exp_avg_sq");
     }
 
     @Override

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
@@ -24,6 +26,11 @@ public abstract class Optimizer {
         this.name = name;
         if (groups.isEmpty()) throw new IllegalArgumentException(name + ": got an empty parameter list");
         this.groups = List.copyOf(groups);
+    }
+
+    /** How errors name this optimizer's configuration: its name, and what decides its state entries. */
+    protected String describe() {
+        return name;
     }
 
     /** The optimizer's name, as torch's class name: SGD, Adam, AdamW. */
@@ -82,6 +89,14 @@ public abstract class Optimizer {
      * {@code state} holds this parameter's buffers (created on first use by {@link #buffer}).
      */
     protected abstract void update(ParamGroup group, float[] param, float[] grad, Map<String, Tensor> state, int[] shape);
+
+    /**
+     * The names of one parameter's state entries once it has been stepped (torch's keys: {@code momentum_buffer};
+     * {@code step}, {@code exp_avg}, {@code exp_avg_sq}). {@link #loadStateDict} accepts a parameter's state only
+     * with exactly these, so that another optimizer's state (an SGD checkpoint resumed with AdamW, say) is refused
+     * rather than half used.
+     */
+    protected abstract Set<String> stateEntries();
 
     /** A state buffer of {@code shape}, zero-initialised on first use. */
     protected static float[] buffer(Map<String, Tensor> state, String name, int[] shape) {
@@ -204,6 +219,14 @@ public abstract class Optimizer {
             } else {
                 boolean agree = exactLrs[g] != null && (float) (double) exactLrs[g] == (float) (double) lrs[g];
                 groups.get(g).setLr(agree ? exactLrs[g] : lrs[g]);
+            }
+        }
+        Set<String> expected = stateEntries();
+        for (var e : loaded.entrySet()) {
+            if (!e.getValue().keySet().equals(expected)) {
+                throw new IllegalArgumentException(name + " state: parameter " + e.getKey() + " has entries "
+                        + new TreeSet<>(e.getValue().keySet()) + " but " + describe() + " keeps " + new TreeSet<>(expected)
+                        + " (a state dict of another optimizer?)");
             }
         }
         if (steps != null) stepCount = steps;

@@ -2,6 +2,7 @@ package org.attn4j.optim;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.attn4j.tensor.Tensor;
 
 /**
@@ -32,6 +33,16 @@ public final class SGD extends Optimizer {
         this.momentum = momentum;
         this.dampening = dampening;
         this.nesterov = nesterov;
+    }
+
+    @Override
+    protected Set<String> stateEntries() {
+        return momentum != 0 ? Set.of("momentum_buffer") : Set.of();
+    }
+
+    @Override
+    protected String describe() {
+        return momentum != 0 ? "SGD with momentum" : "SGD without momentum";
     }
 
     @Override

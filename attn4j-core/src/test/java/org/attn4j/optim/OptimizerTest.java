@@ -120,6 +120,30 @@ class OptimizerTest {
     }
 
     @Test
+    void anotherOptimizersStateIsRefusedNotHalfUsed() {
+        Tensor p = param(3);
+        SGD sgd = new SGD(List.of(new ParamGroup(List.of(p), 0.1, 0)), 0.9, 0, false);
+        p.setGrad(Tensor.ones(3));
+        sgd.step();
+        Adam adamW = Adam.adamW(List.of(new ParamGroup(List.of(param(3)), 1e-3, 0.05)), 0.9, 0.999, 1e-8);
+        assertMessage(() -> adamW.loadStateDict(sgd.stateDict()), "AdamW state: parameter 0 has entries [momentum_buffer]"
+                + " but AdamW keeps [exp_avg, exp_avg_sq, step] (a state dict of another optimizer?)");
+        SGD plain = new SGD(List.of(new ParamGroup(List.of(param(3)), 0.1, 0)), 0, 0, false);
+        assertMessage(() -> plain.loadStateDict(sgd.stateDict()), "SGD without momentum keeps []");
+
+        // An Adam state missing a buffer would restart its bias correction or its second moment silently.
+        Adam adam = Adam.adam(List.of(new ParamGroup(List.of(p), 1e-3, 0)), 0.9, 0.999, 1e-8);
+        adam.step();
+        Map<String, Tensor> partial = new LinkedHashMap<>(adam.stateDict());
+        partial.remove("state.0.exp_avg_sq");
+        Adam other = Adam.adam(List.of(new ParamGroup(List.of(param(3)), 1e-3, 0)), 0.9, 0.999, 1e-8);
+        assertMessage(() -> other.loadStateDict(partial), "Adam state: parameter 0 has entries [exp_avg, step]");
+        assertNull(other.stateDict().get("state.0.step"), "refused: nothing loaded");
+        other.loadStateDict(adam.stateDict());               // Adam's own, complete state loads
+        assertArrayEquals(adam.stateDict().get("state.0.exp_avg").toFloatArray(), other.stateDict().get("state.0.exp_avg").toFloatArray());
+    }
+
+    @Test
     void malformedDictsAreRefusedWithTheKey() {
         Adam adam = Adam.adam(List.of(new ParamGroup(List.of(param(2)), 1e-3, 0)), 0.9, 0.999, 1e-8);
         assertMessage(() -> adam.loadStateDict(Map.of("state.x.exp_avg", Tensor.zeros(2))), "Adam", "malformed", "state.x.exp_avg");

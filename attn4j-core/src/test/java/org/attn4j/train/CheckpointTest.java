@@ -194,6 +194,11 @@ class CheckpointTest {
             }
 
             @Override
+            protected java.util.Set<String> stateEntries() {
+                return java.util.Set.of();
+            }
+
+            @Override
             public Map<String, Tensor> stateDict() {
                 throw new UncheckedIOException(new IOException("No space left on device"));
             }
