@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.attn4j.io.AtomicFiles;
 import org.attn4j.models.FashionModels;
 import org.attn4j.tensor.Generator;
 import org.attn4j.train.Checkpoint;
@@ -57,7 +58,7 @@ class AttentionMapCommandTest {
         assertTrue(isGrey(img.getRGB(pad + cell / 2, y)), "input cell is grey");
         assertTrue(!isGrey(img.getRGB(pad + (cell + pad) + cell / 2, y)), "rollout cell is a heat map");
         assertTrue(!isGrey(img.getRGB(pad + 2 * (cell + pad) + cell / 2, y)), "last-block cell is a heat map");
-        assertTrue(!Files.exists(dir.resolve("maps.png.tmp")), "the temporary file is moved into place");
+        assertTrue(!Files.exists(AtomicFiles.temporaryFor(png)), "the temporary file is moved into place");
 
         // vit-explain's other setting, max fusion with most weights discarded, and a bad fusion name.
         CliRun max = run("attention-map", "--checkpoint", ckpt.toString(), "--count", "1", "--data", DATA.toString(),

@@ -213,20 +213,21 @@ public abstract class Optimizer {
                 throw new IllegalArgumentException(name + " state: unexpected key '" + k + "'");
             }
         }
-        for (int g = 0; g < groups.size(); g++) {
-            if (lrs[g] == null) {
-                if (exactLrs[g] != null) groups.get(g).setLr(exactLrs[g]);
-            } else {
-                boolean agree = exactLrs[g] != null && (float) (double) exactLrs[g] == (float) (double) lrs[g];
-                groups.get(g).setLr(agree ? exactLrs[g] : lrs[g]);
-            }
-        }
+        // Every check before the first change: a refused dict leaves the optimizer as it was.
         Set<String> expected = stateEntries();
         for (var e : loaded.entrySet()) {
             if (!e.getValue().keySet().equals(expected)) {
                 throw new IllegalArgumentException(name + " state: parameter " + e.getKey() + " has entries "
                         + new TreeSet<>(e.getValue().keySet()) + " but " + describe() + " keeps " + new TreeSet<>(expected)
                         + " (a state dict of another optimizer?)");
+            }
+        }
+        for (int g = 0; g < groups.size(); g++) {
+            if (lrs[g] == null) {
+                if (exactLrs[g] != null) groups.get(g).setLr(exactLrs[g]);
+            } else {
+                boolean agree = exactLrs[g] != null && (float) (double) exactLrs[g] == (float) (double) lrs[g];
+                groups.get(g).setLr(agree ? exactLrs[g] : lrs[g]);
             }
         }
         if (steps != null) stepCount = steps;

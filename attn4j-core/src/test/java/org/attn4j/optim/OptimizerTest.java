@@ -138,7 +138,10 @@ class OptimizerTest {
         partial.remove("state.0.exp_avg_sq");
         Adam other = Adam.adam(List.of(new ParamGroup(List.of(param(3)), 1e-3, 0)), 0.9, 0.999, 1e-8);
         assertMessage(() -> other.loadStateDict(partial), "Adam state: parameter 0 has entries [exp_avg, step]");
+        partial.put("param_groups.0.lr", Tensor.vector(0.5f));
+        assertMessage(() -> other.loadStateDict(partial), "Adam state: parameter 0 has entries [exp_avg, step]");
         assertNull(other.stateDict().get("state.0.step"), "refused: nothing loaded");
+        assertEquals(1e-3, other.paramGroups().get(0).lr(), 0, "refused: not even the lr");
         other.loadStateDict(adam.stateDict());               // Adam's own, complete state loads
         assertArrayEquals(adam.stateDict().get("state.0.exp_avg").toFloatArray(), other.stateDict().get("state.0.exp_avg").toFloatArray());
     }
