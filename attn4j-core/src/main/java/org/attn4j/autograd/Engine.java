@@ -16,8 +16,19 @@ import org.attn4j.tensor.Tensor;
 public final class Engine {
     private Engine() {}
 
-    /** Backpropagates {@code gradRoot} (same shape as {@code root}) through the graph below {@code root}. */
+    /**
+     * Backpropagates {@code gradRoot} (same shape as {@code root}) through the graph below {@code root}, freeing
+     * the graph as it goes ({@code retain_graph=False}).
+     */
     public static void backward(Tensor root, Tensor gradRoot) {
+        backward(root, gradRoot, false);
+    }
+
+    /**
+     * {@link #backward(Tensor, Tensor)}; with {@code retainGraph} every node keeps what it saved, so that the
+     * graph can be backpropagated through again ({@code retain_graph=True}).
+     */
+    public static void backward(Tensor root, Tensor gradRoot, boolean retainGraph) {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward: the tensor of shape " + Shape.str(root.shape())
                     + " does not require grad and has no grad_fn");
@@ -42,6 +53,8 @@ public final class Engine {
                 if (t.retainsGrad()) t.accumulateGrad(g);
                 Tensor[] inputGrads = node.apply(g);
                 Tensor[] inputs = node.inputs();
+                if (!retainGraph) node.release();
+                order.set(i, null);                 // let what only the graph referenced go while backward runs
                 for (int k = 0; k < inputs.length; k++) {
                     Tensor in = inputs[k];
                     Tensor ig = inputGrads[k];

@@ -10,6 +10,11 @@ import org.attn4j.tensor.Tensor;
  * <p>The node remembers the storage version of each input and of the output when it was recorded; if
  * any of them was later overwritten in place, backward refuses to use the stale value (PyTorch's version
  * counter check).
+ *
+ * <p>A backward without {@code retainGraph} {@linkplain #release() releases} each node once it has been applied,
+ * as PyTorch frees a graph's saved tensors: the activations it held can then be collected while the rest of
+ * the backward runs, and a second backward through the node fails with PyTorch's advice instead of silently
+ * accumulating again.
  */
 public final class Node {
     /** Computes input gradients from the output gradient; entries may be null for inputs without grad. */
@@ -18,10 +23,12 @@ public final class Node {
         Tensor[] apply(Tensor gradOutput);
     }
 
+    private static final Tensor[] NONE = new Tensor[0];
+
     private final String op;
-    private final Tensor[] inputs;
+    private Tensor[] inputs;
     private final int[] inputVersions;
-    private final Backward backward;
+    private Backward backward;
     private Tensor output;
     private int outputVersion;
 
@@ -48,6 +55,11 @@ public final class Node {
     }
 
     Tensor[] apply(Tensor gradOutput) {
+        if (backward == null) {
+            throw new IllegalStateException("backward of " + op + ": trying to backward through the graph a second time;"
+                    + " its saved values were freed by the first backward (pass retainGraph = true to the first"
+                    + " backward to keep them)");
+        }
         for (int i = 0; i < inputs.length; i++) {
             if (inputs[i].storage().version() != inputVersions[i]) {
                 throw modified("input " + i + " of shape " + org.attn4j.tensor.Shape.str(inputs[i].shape()));
@@ -62,6 +74,18 @@ public final class Node {
                     + inputs.length + " inputs");
         }
         return grads;
+    }
+
+    /** Drops the backward function and the inputs, and with them the values saved for backward. */
+    void release() {
+        backward = null;
+        inputs = NONE;
+        output = null;
+    }
+
+    /** Whether {@link #release()} has run: the node can no longer be applied. */
+    public boolean isReleased() {
+        return backward == null;
     }
 
     private IllegalStateException modified(String what) {

@@ -409,6 +409,14 @@ public final class Tensor {
         Engine.backward(this, gradient);
     }
 
+    /**
+     * Backpropagates {@code gradient}; with {@code retainGraph} the graph keeps its saved values for another
+     * backward ({@code tensor.backward(gradient, retain_graph=True)}), else it is freed as the backward runs.
+     */
+    public void backward(Tensor gradient, boolean retainGraph) {
+        Engine.backward(this, gradient, retainGraph);
+    }
+
     /** The same values, cut from the graph (shares storage, as {@code detach()}). */
     public Tensor detach() {
         return new Tensor(storage, shape, strides, offset, dtype);

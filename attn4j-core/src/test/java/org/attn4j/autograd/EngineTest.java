@@ -133,4 +133,32 @@ class EngineTest {
         }
         assertTrue(other.get(), "another thread keeps recording while this one is in no-grad");
     }
+
+    /**
+     * PyTorch frees a graph as backward runs: a second backward through it fails, naming the op and how to
+     * keep the graph, unless the first one passed retain_graph (then the gradients accumulate: twice the one
+     * from a single backward). torch: {@code y.backward(g, retain_graph=True); y.backward(g)}.
+     */
+    @Test
+    void aSecondBackwardNeedsRetainGraph() {
+        Generator g = new Generator(5);
+        Tensor x = Tensor.randn(g, 2, 3).requiresGrad(true);
+        Tensor y = x.tanh().mul(x).sum();
+        y.backward();
+        float[] once = x.grad().toFloatArray();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("backward of") && e.getMessage().contains("second time")
+                && e.getMessage().contains("retainGraph"), e.getMessage());
+        assertTrue(y.gradFn().isReleased());
+        assertArrayEquals(once, x.grad().toFloatArray(), 0f, "the refused backward added nothing");
+
+        Tensor x2 = x.detach().requiresGrad(true);
+        Tensor y2 = x2.tanh().mul(x2).sum();
+        y2.backward(Tensor.scalar(1f), true);
+        y2.backward(Tensor.scalar(1f), true);
+        y2.backward(Tensor.scalar(1f));
+        float[] thrice = x2.grad().toFloatArray();
+        for (int i = 0; i < once.length; i++) assertEquals(3 * once[i], thrice[i], 1e-6f * Math.max(1f, Math.abs(thrice[i])));
+        assertThrows(IllegalStateException.class, y2::backward);
+    }
 }
