@@ -434,6 +434,9 @@ final class FlashAttentionVector {
             }
             return;
         }
+        // Depth contiguous in src (Qᵀ, dOᵀ): groups of 8 columns, which never straddle a panel, go through 8 x 8
+        // register transposes down to the last multiple of 8 of the depth; the rest one element at a time.
+        int grouped = ts == 1 && TransposeVector.ENABLED ? cols / 8 * 8 : 0, depth8 = depth / 8 * 8;
         for (int col = 0; col < colsPad; col++) {
             int base, w;
             if (col < pairs) {
@@ -443,7 +446,13 @@ final class FlashAttentionVector {
                 base = dOff + pairs * depth + (col - pairs);
                 w = VL;
             }
-            if (col < cols) {
+            if (col < grouped) {
+                int at = off + col * cs;
+                if (col % 8 == 0) {
+                    for (int t = 0; t < depth8; t += 8) TransposeVector.transpose8x8(src, at + t, cs, dst, base + t * w, w, scale);
+                }
+                for (int t = depth8; t < depth; t++) dst[base + t * w] = src[at + t] * scale;
+            } else if (col < cols) {
                 int at = off + col * cs;
                 for (int t = 0; t < depth; t++) dst[base + t * w] = src[at + t * ts] * scale;
             } else {

@@ -3,7 +3,6 @@ package org.attn4j.kernels;
 import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -243,15 +242,14 @@ final class GemmVector {
             }
         } else {
             // B stored [n, k] (a Linear's weight): column j of op(B) is row j of b. Groups of 8 rows go through
-            // 8 x 8 register transposes, each panel row then written 8 floats at a time; the rest row by row, each
-            // read front to back (the scalar way alone cost 14% of a ViT-B forward at batch 1, twice the transposes).
+            // 8 x 8 register transposes (TransposeVector); the rest row by row, each read front to back.
             for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
                 int nr = Math.min(NR, nc - jr);
                 int dst = jr * kc;
-                int grouped = TRANSPOSE_8 ? nr / 8 * 8 : 0, kc8 = kc / 8 * 8;
+                int grouped = TransposeVector.ENABLED ? nr / 8 * 8 : 0, kc8 = kc / 8 * 8;
                 for (int jb = 0; jb < grouped; jb += 8) {
                     int src = bOff + (jc + jr + jb) * ldb + pc;
-                    for (int p = 0; p < kc8; p += 8) transpose8x8(b, src + p, ldb, bp, dst + p * NR + jb, NR);
+                    for (int p = 0; p < kc8; p += 8) TransposeVector.transpose8x8(b, src + p, ldb, bp, dst + p * NR + jb, NR, 1f);
                     for (int j = 0; j < 8; j++) {
                         for (int p = kc8; p < kc; p++) bp[dst + p * NR + jb + j] = b[src + j * ldb + p];
                     }
@@ -267,46 +265,6 @@ final class GemmVector {
         }
     }
 
-    /** Whether {@link #transpose8x8} runs on native vectors here: 256-bit ones or wider (then NR is a multiple of 8). */
-    static final boolean TRANSPOSE_8 = S.vectorBitSize() >= 256;
-    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
-    // The three butterfly stages of an 8 x 8 transpose, as two-input shuffles (indices 8-15 pick the second vector):
-    // stage d pairs rows i and i + d and, within every block of 2d lanes, puts the first d lanes of both in row i and
-    // the last d lanes of both in row i + d; after d = 4, 2, 1 the rows are the columns, in order.
-    private static final VectorShuffle<Float> LO4 = VectorShuffle.fromValues(S8, 0, 1, 2, 3, 8, 9, 10, 11);
-    private static final VectorShuffle<Float> HI4 = VectorShuffle.fromValues(S8, 4, 5, 6, 7, 12, 13, 14, 15);
-    private static final VectorShuffle<Float> LO2 = VectorShuffle.fromValues(S8, 0, 1, 8, 9, 4, 5, 12, 13);
-    private static final VectorShuffle<Float> HI2 = VectorShuffle.fromValues(S8, 2, 3, 10, 11, 6, 7, 14, 15);
-    private static final VectorShuffle<Float> LO1 = VectorShuffle.fromValues(S8, 0, 8, 2, 10, 4, 12, 6, 14);
-    private static final VectorShuffle<Float> HI1 = VectorShuffle.fromValues(S8, 1, 9, 3, 11, 5, 13, 7, 15);
-
-    /**
-     * {@code dst[d + p*ldd + j] = src[s + j*lds + p]} for j, p < 8: the 8 x 8 block at {@code s} (rows lds apart)
-     * transposed into the block at {@code d} (rows ldd apart). Its scalar reference is the row-by-row loop of
-     * {@link #packB}, which GemmTest holds it to through every transposed-B product.
-     */
-    static void transpose8x8(float[] src, int s, int lds, float[] dst, int d, int ldd) {
-        FloatVector r0 = FloatVector.fromArray(S8, src, s), r1 = FloatVector.fromArray(S8, src, s + lds);
-        FloatVector r2 = FloatVector.fromArray(S8, src, s + 2 * lds), r3 = FloatVector.fromArray(S8, src, s + 3 * lds);
-        FloatVector r4 = FloatVector.fromArray(S8, src, s + 4 * lds), r5 = FloatVector.fromArray(S8, src, s + 5 * lds);
-        FloatVector r6 = FloatVector.fromArray(S8, src, s + 6 * lds), r7 = FloatVector.fromArray(S8, src, s + 7 * lds);
-        FloatVector a0 = r0.rearrange(LO4, r4), a4 = r0.rearrange(HI4, r4);      // d = 4
-        FloatVector a1 = r1.rearrange(LO4, r5), a5 = r1.rearrange(HI4, r5);
-        FloatVector a2 = r2.rearrange(LO4, r6), a6 = r2.rearrange(HI4, r6);
-        FloatVector a3 = r3.rearrange(LO4, r7), a7 = r3.rearrange(HI4, r7);
-        FloatVector b0 = a0.rearrange(LO2, a2), b2 = a0.rearrange(HI2, a2);      // d = 2
-        FloatVector b1 = a1.rearrange(LO2, a3), b3 = a1.rearrange(HI2, a3);
-        FloatVector b4 = a4.rearrange(LO2, a6), b6 = a4.rearrange(HI2, a6);
-        FloatVector b5 = a5.rearrange(LO2, a7), b7 = a5.rearrange(HI2, a7);
-        b0.rearrange(LO1, b1).intoArray(dst, d);                                 // d = 1
-        b0.rearrange(HI1, b1).intoArray(dst, d + ldd);
-        b2.rearrange(LO1, b3).intoArray(dst, d + 2 * ldd);
-        b2.rearrange(HI1, b3).intoArray(dst, d + 3 * ldd);
-        b4.rearrange(LO1, b5).intoArray(dst, d + 4 * ldd);
-        b4.rearrange(HI1, b5).intoArray(dst, d + 5 * ldd);
-        b6.rearrange(LO1, b7).intoArray(dst, d + 6 * ldd);
-        b6.rearrange(HI1, b7).intoArray(dst, d + 7 * ldd);
-    }
 
     /**
      * Packs {@code op(A)[ic : ic+mc, pc : pc+kc]} into mr-tall panels: panel r holds rows {@code ic + r*mr ...}

@@ -150,19 +150,6 @@ class GemmTest {
         }
     }
 
-    /** The 8 x 8 register transpose that packs a transposed B, against its definition, on strided blocks. */
-    @Test
-    void transpose8x8MatchesItsDefinition() {
-        assumeTrue(VectorSupport.ENABLED && GemmVector.TRANSPOSE_8);
-        Random r = new Random(5);
-        int lds = 11, ldd = 13;
-        float[] src = filled(r, 3 + 8 * lds), dst = new float[5 + 8 * ldd];
-        GemmVector.transpose8x8(src, 3, lds, dst, 5, ldd);
-        for (int j = 0; j < 8; j++) {
-            for (int p = 0; p < 8; p++) assertEquals(src[3 + j * lds + p], dst[5 + p * ldd + j], "element (" + j + ", " + p + ")");
-        }
-    }
-
     /** Sizes around the vector width, the tile sizes and the K blocking for every transposition. */
     @Test
     void edgeSizesAllTranspositions() {
