@@ -175,7 +175,7 @@ class GemmTest {
         Random r = new Random(11);
         Case wide = randomCase(r, false, true, 5, GemmVector.NC + GemmVector.NR + 3, 7, 1f, 1f, false);
         Case tall = randomCase(r, true, false, GemmVector.MR * GemmVector.MC_PANELS * 2 + 5, 30, 9, -1f, 0f, true);
-        // A [m, k] read in place: whole tiles straight from A's rows over two K blocks, the partial last one packed.
+        // A stored [m, k], taller than two packed A blocks, over two K blocks (later ones add onto C), a partial last tile.
         Case tallDeep = randomCase(r, false, false, GemmVector.MR * GemmVector.MC_PANELS * 2 + 5, 30, GemmVector.KC + 11,
                 1f, 0.5f, false);
         checkAll(wide);
