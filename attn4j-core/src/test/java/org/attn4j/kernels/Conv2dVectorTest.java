@@ -16,11 +16,13 @@ import org.junit.jupiter.api.Test;
  * the transposed form, groups, a single output channel, single input channel, a depth {@code K} over
  * {@link GemmVector#KC} (blocked), more pixels than one weight-gradient block, and for stride 1 both the
  * direct-rows kernels (forward, and weight gradient with at least a vector of output channels per group)
- * and the packed ones.
+ * and the packed ones; and the Winograd F(2x2, 3x3) path ({@link Conv3x3WinogradVector}) of 3x3 stride-1
+ * convolutions with at least 8 channels in and out, forward and input gradient.
  *
  * <p>Tolerance: both sum the same products in float, in different orders and blockings; over at most a
  * few thousand terms of unit-variance values the difference stays below 2e-5 relative to the largest
- * output, so 1e-4 relative and 1e-4 absolute (outputs and gradients are O(1)..O(100) here).
+ * output, so 1e-4 relative and 1e-4 absolute (outputs and gradients are O(1)..O(100) here). Winograd's
+ * transforms add a few sums of at most 9 terms each, well inside the same bound.
  */
 class Conv2dVectorTest {
 
@@ -42,6 +44,14 @@ class Conv2dVectorTest {
             {2, 4, 16, 2, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1, 1},
             {2, 3, 8, 1, 11, 10, 3, 3, 1, 1, 2, 2, 2, 2, 0},
             {3, 64, 64, 1, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1, 0},
+            // Winograd F(2x2, 3x3): even planes with bias, an odd one a whole unit of tiles wide (the last
+            // tile cut to one column), no padding, padding 2 (its input gradient unpadded), tile rows of
+            // two units, output channels not a multiple of the micro-tile.
+            {2, 16, 12, 1, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+            {2, 8, 9, 1, 15, 15, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+            {2, 9, 10, 1, 5, 6, 3, 3, 1, 1, 0, 0, 1, 1, 1},
+            {1, 8, 8, 1, 14, 13, 3, 3, 1, 1, 2, 2, 1, 1, 0},
+            {2, 40, 34, 1, 9, 30, 3, 3, 1, 1, 1, 1, 1, 1, 0},
     };
 
     @Test

@@ -32,7 +32,10 @@ import org.junit.jupiter.api.function.Executable;
  * different orders, so each element may differ by up to {@code 2 * gamma_n * S}. {@code S} is computed per
  * element by libtorch itself: the same convolution of {@code |x|}, {@code |w|}, {@code |b|} backpropagating
  * {@code |upstream|} yields exactly the absolute sums of the forward and of each gradient. An indexing or
- * padding mistake changes an element by a whole product, about {@code S/n}, far beyond that bound.
+ * padding mistake changes an element by a whole product, about {@code S/n}, far beyond that bound. The
+ * Winograd F(2x2, 3x3) path (3x3, stride 1, at least 8 channels in and out) is not a reordering of the same
+ * products, so the argument does not strictly cover it; its extra rounding (sums of at most nine transformed
+ * values) stays far inside the same bound on the cases below that take it.
  */
 class ConvolutionTest {
     private static final double U = Math.ulp(1.0f) / 2; // 2^-24, float32 unit roundoff
@@ -199,6 +202,12 @@ class ConvolutionTest {
         // Large enough to be split over the batch (partial weight gradients summed across chunks).
         check("batch-parallel", g, Tensor.randn(g, 6, 8, 12, 12).requiresGrad(true), Tensor.randn(g, 16, 8, 3, 3).requiresGrad(true),
                 Tensor.randn(g, 16).requiresGrad(true), one, one, one, 1, false);
+        // Winograd F(2x2, 3x3): 3x3 stride 1 with at least 8 channels each way (the Fashion-MNIST CNN's stage 2
+        // shape, batch 2), forward and input gradient; an odd plane cuts the last tiles.
+        check("winograd 32->24 @14", g, Tensor.randn(g, 2, 32, 14, 14).requiresGrad(true),
+                Tensor.randn(g, 24, 32, 3, 3).requiresGrad(true), Tensor.randn(g, 24).requiresGrad(true), one, one, one, 1, false);
+        check("winograd 8->9 @11x13 pad 2", g, Tensor.randn(g, 3, 8, 11, 13).requiresGrad(true),
+                Tensor.randn(g, 9, 8, 3, 3).requiresGrad(true), null, one, new int[] {2}, one, 1, false);
         // Depthwise 7x7 as in ConvNeXt.
         check("depthwise 7x7", g, Tensor.randn(g, 2, 6, 9, 9).requiresGrad(true), Tensor.randn(g, 6, 1, 7, 7).requiresGrad(true),
                 Tensor.randn(g, 6).requiresGrad(true), one, new int[] {3}, one, 6, false);
