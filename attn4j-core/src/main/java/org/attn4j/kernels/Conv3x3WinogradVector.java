@@ -30,6 +30,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Blocks are split over threads, each block's arithmetic in a fixed order, so results do not depend on the
  * thread count.
  *
+ * <p>The weight gradient stays with the direct kernel: its Winograd form ({@code dU_ξ = Σ_tiles dM_ξ V_ξᵀ},
+ * {@code dM = A dY Aᵀ}, {@code dg = Gᵀ dU G}) was built and measured 1.3-1.5x slower at 32-64 channels, its
+ * products no cheaper than the forward's while both the input and the output gradient need deinterleaving and
+ * transforming, and the input transposing to tile-major.
+ *
  * <p>Only load this class when {@link VectorSupport#ENABLED} is true. Conv2dVectorTest checks it against
  * {@link Conv2dKernel#forwardReference}, ConvolutionTest the convolutions that use it against libtorch.
  */
@@ -216,44 +221,51 @@ final class Conv3x3WinogradVector {
      * for each ξ a {@code [C, NR]} row-major matrix at {@code ξ*C*NR}, unit k in columns {@code k*L ..}.
      */
     private static void transformInput(int C, Deinterleaved xd, int[] unitBase, float[] v) {
-        final float[] d = xd.data();
-        final int rs = xd.rowStride(), half = xd.half(), plane = xd.plane(), xiStride = C * NR;
         for (int k = 0; k < UNITS_PER_BLOCK; k++) {
             for (int c = 0; c < C; c++) {
-                int base = unitBase[k] + c * plane, dst = c * NR + k * L;
-                // V = Bᵀ d B, one window row r at a time: h_r = d_r B from its columns e0 = 2t, o0 = 2t+1,
-                // e1 = 2t+2, o1 = 2t+3; then V_0j = h_0j - h_2j, V_1j = h_1j + h_2j, V_2j = h_2j - h_1j,
-                // V_3j = h_1j - h_3j, at ξ = 4i + j. Rows 1 and 2 first, so that at most 12 vectors are live.
-                int r1 = base + rs, r2 = base + 2 * rs;
-                FloatVector e0 = FloatVector.fromArray(S, d, r1), e1 = FloatVector.fromArray(S, d, r1 + 1);
-                FloatVector o0 = FloatVector.fromArray(S, d, r1 + half), o1 = FloatVector.fromArray(S, d, r1 + half + 1);
-                FloatVector h10 = e0.sub(e1), h11 = o0.add(e1), h12 = e1.sub(o0), h13 = o0.sub(o1);
-                e0 = FloatVector.fromArray(S, d, r2); e1 = FloatVector.fromArray(S, d, r2 + 1);
-                o0 = FloatVector.fromArray(S, d, r2 + half); o1 = FloatVector.fromArray(S, d, r2 + half + 1);
-                FloatVector h20 = e0.sub(e1), h21 = o0.add(e1), h22 = e1.sub(o0), h23 = o0.sub(o1);
-                h10.add(h20).intoArray(v, dst + 4 * xiStride);
-                h11.add(h21).intoArray(v, dst + 5 * xiStride);
-                h12.add(h22).intoArray(v, dst + 6 * xiStride);
-                h13.add(h23).intoArray(v, dst + 7 * xiStride);
-                h20.sub(h10).intoArray(v, dst + 8 * xiStride);
-                h21.sub(h11).intoArray(v, dst + 9 * xiStride);
-                h22.sub(h12).intoArray(v, dst + 10 * xiStride);
-                h23.sub(h13).intoArray(v, dst + 11 * xiStride);
-                e0 = FloatVector.fromArray(S, d, base); e1 = FloatVector.fromArray(S, d, base + 1);
-                o0 = FloatVector.fromArray(S, d, base + half); o1 = FloatVector.fromArray(S, d, base + half + 1);
-                e0.sub(e1).sub(h20).intoArray(v, dst);
-                o0.add(e1).sub(h21).intoArray(v, dst + xiStride);
-                e1.sub(o0).sub(h22).intoArray(v, dst + 2 * xiStride);
-                o0.sub(o1).sub(h23).intoArray(v, dst + 3 * xiStride);
-                int r3 = base + 3 * rs;
-                e0 = FloatVector.fromArray(S, d, r3); e1 = FloatVector.fromArray(S, d, r3 + 1);
-                o0 = FloatVector.fromArray(S, d, r3 + half); o1 = FloatVector.fromArray(S, d, r3 + half + 1);
-                h10.sub(e0.sub(e1)).intoArray(v, dst + 12 * xiStride);
-                h11.sub(o0.add(e1)).intoArray(v, dst + 13 * xiStride);
-                h12.sub(e1.sub(o0)).intoArray(v, dst + 14 * xiStride);
-                h13.sub(o0.sub(o1)).intoArray(v, dst + 15 * xiStride);
+                transformWindows(xd, unitBase[k] + c * xd.plane(), v, c * NR + k * L, C * NR);
             }
         }
+    }
+
+    /**
+     * {@code V = Bᵀ d B} for the L windows of one unit in one channel plane ({@code base}: the unit's first
+     * window's top-left element), the vector of ξ stored at {@code v[dst + ξ * xiStride ..]}. One window row r
+     * at a time: {@code h_r = d_r B} from its columns e0 = 2t, o0 = 2t+1, e1 = 2t+2, o1 = 2t+3; then
+     * {@code V_0j = h_0j - h_2j}, {@code V_1j = h_1j + h_2j}, {@code V_2j = h_2j - h_1j}, {@code V_3j = h_1j - h_3j}
+     * at ξ = 4i + j. Rows 1 and 2 first, so that at most 12 vectors are live.
+     */
+    private static void transformWindows(Deinterleaved xd, int base, float[] v, int dst, int xiStride) {
+        final float[] d = xd.data();
+        final int rs = xd.rowStride(), half = xd.half();
+        int r1 = base + rs, r2 = base + 2 * rs;
+        FloatVector e0 = FloatVector.fromArray(S, d, r1), e1 = FloatVector.fromArray(S, d, r1 + 1);
+        FloatVector o0 = FloatVector.fromArray(S, d, r1 + half), o1 = FloatVector.fromArray(S, d, r1 + half + 1);
+        FloatVector h10 = e0.sub(e1), h11 = o0.add(e1), h12 = e1.sub(o0), h13 = o0.sub(o1);
+        e0 = FloatVector.fromArray(S, d, r2); e1 = FloatVector.fromArray(S, d, r2 + 1);
+        o0 = FloatVector.fromArray(S, d, r2 + half); o1 = FloatVector.fromArray(S, d, r2 + half + 1);
+        FloatVector h20 = e0.sub(e1), h21 = o0.add(e1), h22 = e1.sub(o0), h23 = o0.sub(o1);
+        h10.add(h20).intoArray(v, dst + 4 * xiStride);
+        h11.add(h21).intoArray(v, dst + 5 * xiStride);
+        h12.add(h22).intoArray(v, dst + 6 * xiStride);
+        h13.add(h23).intoArray(v, dst + 7 * xiStride);
+        h20.sub(h10).intoArray(v, dst + 8 * xiStride);
+        h21.sub(h11).intoArray(v, dst + 9 * xiStride);
+        h22.sub(h12).intoArray(v, dst + 10 * xiStride);
+        h23.sub(h13).intoArray(v, dst + 11 * xiStride);
+        e0 = FloatVector.fromArray(S, d, base); e1 = FloatVector.fromArray(S, d, base + 1);
+        o0 = FloatVector.fromArray(S, d, base + half); o1 = FloatVector.fromArray(S, d, base + half + 1);
+        e0.sub(e1).sub(h20).intoArray(v, dst);
+        o0.add(e1).sub(h21).intoArray(v, dst + xiStride);
+        e1.sub(o0).sub(h22).intoArray(v, dst + 2 * xiStride);
+        o0.sub(o1).sub(h23).intoArray(v, dst + 3 * xiStride);
+        int r3 = base + 3 * rs;
+        e0 = FloatVector.fromArray(S, d, r3); e1 = FloatVector.fromArray(S, d, r3 + 1);
+        o0 = FloatVector.fromArray(S, d, r3 + half); o1 = FloatVector.fromArray(S, d, r3 + half + 1);
+        h10.sub(e0.sub(e1)).intoArray(v, dst + 12 * xiStride);
+        h11.sub(o0.add(e1)).intoArray(v, dst + 13 * xiStride);
+        h12.sub(e1.sub(o0)).intoArray(v, dst + 14 * xiStride);
+        h13.sub(o0.sub(o1)).intoArray(v, dst + 15 * xiStride);
     }
 
     /**
