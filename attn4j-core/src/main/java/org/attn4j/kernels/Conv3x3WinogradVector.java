@@ -179,8 +179,11 @@ final class Conv3x3WinogradVector {
         return b != null && b.length >= n ? b : new float[n];
     }
 
+    /** The largest buffer kept (64 MiB): a bigger one, from a large image or batch, is left to the collector. */
+    private static final int SPARE_MAX_FLOATS = 16 << 20;
+
     private static void giveBack(float[] b) {
-        SPARE.set(b);
+        if (b.length <= SPARE_MAX_FLOATS) SPARE.set(b);
     }
 
     /**
