@@ -154,20 +154,22 @@ public final class Reductions {
     }
 
     public static Tensor mean(Tensor x, int[] dims, boolean keepDim) {
+        // Backward: the same products g * (1/n), taken on the small gradient before it is broadcast, so the
+        // full-size tensor is written once (not copied from the expanded view and then multiplied).
         Arithmetic.requireFloat("mean", x);
         Middle mid = middle("mean", x, dims);
         if (mid != null) {
             int[] inShape = x.shape();
             int n = mid.inner;
             return Tensor.result(sumMiddle(x, mid, 1.0 / n), keepDim ? mid.keepDimShape : mid.keptShape, "mean",
-                    g -> new Tensor[] {g.reshape(mid.keepDimShape).expand(inShape).mul(1f / n)}, x);
+                    g -> new Tensor[] {g.mul(1f / n).reshape(mid.keepDimShape).expand(inShape).contiguous()}, x);
         }
         Plan p = plan("mean", x, dims);
         int n = p.inner;
         float[] out = reduceRows(p, (d, s, len) -> (float) (sumRowDouble(d, s, len) / len));
         int[] inShape = x.shape();
         return Tensor.result(out, keepDim ? p.keepDimShape : p.keptShape, "mean",
-                g -> new Tensor[] {g.reshape(p.keepDimShape).expand(inShape).mul(1f / n)}, x);
+                g -> new Tensor[] {g.mul(1f / n).reshape(p.keepDimShape).expand(inShape).contiguous()}, x);
     }
 
     private static double sumRowDouble(float[] d, int s, int n) {
