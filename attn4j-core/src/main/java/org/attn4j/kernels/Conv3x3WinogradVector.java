@@ -51,6 +51,14 @@ final class Conv3x3WinogradVector {
      * half's. Lane sources {@code i - L} are the exceptional indexes that pick from the second vector.
      */
     private static final VectorShuffle<Float> ZIP_LO = zip(0), ZIP_HI = zip(L / 2);
+    /** The inverse: the even lanes of a, b ({@code a0 a2 .. b0 b2 ..}), and the odd ones. */
+    private static final VectorShuffle<Float> UNZIP_EVEN = unzip(0), UNZIP_ODD = unzip(1);
+
+    private static VectorShuffle<Float> unzip(int parity) {
+        int[] idx = new int[L];
+        for (int i = 0; i < L; i++) idx[i] = i < L / 2 ? 2 * i + parity : 2 * i + parity - 2 * L;
+        return VectorShuffle.fromArray(S, idx, 0);
+    }
 
     private static VectorShuffle<Float> zip(int from) {
         int[] idx = new int[L];
@@ -156,15 +164,43 @@ final class Conv3x3WinogradVector {
                 for (int h = 0; h < H; h++) {
                     int row = dstPlane + (h + pH) * rowStride, s = src + h * W;
                     java.util.Arrays.fill(d, row, row + rowStride, 0f);
-                    // Input column wi lands in padded column wi + pW: the even padded columns start at
-                    // wi = pW & 1, and padded column c sits at c / 2 of its half.
-                    int first = pW & 1;
-                    for (int wi = first, c = (first + pW) >> 1; wi < W; wi += 2, c++) d[row + c] = x[s + wi];
-                    for (int wi = 1 - first, c = (1 - first + pW) >> 1; wi < W; wi += 2, c++) d[row + half + c] = x[s + wi];
+                    splitRow(x, s, W, pW, d, row, half);
                 }
             }
         });
         return new Deinterleaved(d, plane, rowStride, half);
+    }
+
+    /**
+     * Copies input row {@code x[s .. s + W)} into a deinterleaved row: input column wi is padded column
+     * {@code c = wi + pW}, stored at {@code c / 2} of the even half ({@code d[row ..]}) or the odd half
+     * ({@code d[row + half ..]}). Pairs of vectors are split with two shuffles; the last pair starts at the
+     * last even offset that fits and may overlap the one before it (it rewrites the same values), and a row
+     * narrower than two vectors (or an odd one's last column) goes element by element.
+     */
+    private static void splitRow(float[] x, int s, int W, int pW, float[] d, int row, int half) {
+        int wi = 0;
+        if (W >= 2 * L) {
+            int last = (W - 2 * L) & ~1;
+            for (int w0 = 0; ; w0 = Math.min(w0 + 2 * L, last)) {
+                FloatVector a = FloatVector.fromArray(S, x, s + w0), b = FloatVector.fromArray(S, x, s + w0 + L);
+                FloatVector even = a.rearrange(UNZIP_EVEN, b), odd = a.rearrange(UNZIP_ODD, b);
+                // Input columns w0 + 2j are padded columns w0 + pW + 2j: even ones when pW is even.
+                if ((pW & 1) == 0) {
+                    even.intoArray(d, row + ((w0 + pW) >> 1));
+                    odd.intoArray(d, row + half + ((w0 + pW) >> 1));
+                } else {
+                    even.intoArray(d, row + half + ((w0 + pW) >> 1));
+                    odd.intoArray(d, row + ((w0 + pW + 1) >> 1));
+                }
+                if (w0 == last) break;
+            }
+            wi = last + 2 * L;
+        }
+        for (; wi < W; wi++) {
+            int c = wi + pW;
+            d[row + (c & 1) * half + (c >> 1)] = x[s + wi];
+        }
     }
 
     /**
