@@ -42,8 +42,8 @@ public final class Arithmetic {
     public static Tensor mul(Tensor a, Tensor b) {
         int[] sa = a.shape(), sb = b.shape();
         return binary("mul", Binary.MUL, a, b, g -> new Tensor[] {
-            a.requiresGrad() ? Reductions.sumToShape(g.mul(b), sa) : null,
-            b.requiresGrad() ? Reductions.sumToShape(g.mul(a), sb) : null});
+            a.requiresGrad() ? Reductions.sumProductToShape(g, b, sa) : null,
+            b.requiresGrad() ? Reductions.sumProductToShape(g, a, sb) : null});
     }
 
     public static Tensor div(Tensor a, Tensor b) {

@@ -355,6 +355,67 @@ public final class Reductions {
     }
 
     /**
+     * {@code sumToShape(g.mul(a), shape)}, the gradient of the broadcast operand of a product, without writing
+     * the full-size product when g and a are contiguous, of one shape, and the dims to sum form one block (CBAM's
+     * {@code [B, C, 1, 1]} channel weights or {@code [B, 1, H, W]} spatial map against {@code [B, C, H, W]}). The
+     * same float products are summed in the same order as {@link #sum} sums them ({@link #sumRow} for trailing
+     * dims, {@link #sumMiddle}'s running double otherwise), so the result is bit-identical to the two-step form.
+     */
+    public static Tensor sumProductToShape(Tensor g, Tensor a, int[] shape) {
+        int[] gs = g.shape();
+        if (Shape.equal(gs, shape)) return g.mul(a);
+        int r = gs.length;
+        if (!Shape.equal(gs, a.shape()) || shape.length != r || !g.isContiguous() || !a.isContiguous()) {
+            return sumToShape(g.mul(a), shape);
+        }
+        int lo = r, hi = -1, count = 0;
+        for (int i = 0; i < r; i++) {
+            if (shape[i] == 1 && gs[i] != 1) {
+                lo = Math.min(lo, i);
+                hi = i;
+                count++;
+            }
+        }
+        if (hi - lo + 1 != count) return sumToShape(g.mul(a), shape);
+        int outer = 1, inner = 1, post = 1;
+        for (int i = 0; i < lo; i++) outer *= gs[i];
+        for (int i = lo; i <= hi; i++) inner *= gs[i];
+        for (int i = hi + 1; i < r; i++) post *= gs[i];
+        final int n = inner, q1 = post;
+        final float[] gd = g.data(), ad = a.data(), out = new float[outer * post];
+        final int go = g.offset(), ao = a.offset();
+        if (post == 1) {
+            Parallel.forRange(outer, Math.max(1, 8192 / Math.max(n, 1)), (from, to) -> {
+                for (int o = from; o < to; o++) {
+                    int s = o * n, i = 0;
+                    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+                    for (; i + 3 < n; i += 4) {
+                        a0 += gd[go + s + i] * ad[ao + s + i];
+                        a1 += gd[go + s + i + 1] * ad[ao + s + i + 1];
+                        a2 += gd[go + s + i + 2] * ad[ao + s + i + 2];
+                        a3 += gd[go + s + i + 3] * ad[ao + s + i + 3];
+                    }
+                    for (; i < n; i++) a0 += gd[go + s + i] * ad[ao + s + i];
+                    out[o] = (float) ((a0 + a1) + (a2 + a3));
+                }
+            });
+        } else {
+            Parallel.forRange(outer, Math.max(1, 16_384 / Math.max(1, n * q1)), (from, to) -> {
+                double[] acc = new double[q1];
+                for (int o = from; o < to; o++) {
+                    java.util.Arrays.fill(acc, 0);
+                    for (int i = 0; i < n; i++) {
+                        int s = (o * n + i) * q1;
+                        for (int q = 0; q < q1; q++) acc[q] += gd[go + s + q] * ad[ao + s + q];
+                    }
+                    for (int q = 0; q < q1; q++) out[o * q1 + q] = (float) acc[q];
+                }
+            });
+        }
+        return Tensor.of(out, shape);
+    }
+
+    /**
      * Sums {@code g} down to {@code shape} — the adjoint of broadcasting {@code shape} to {@code g}'s shape:
      * leading extra dims are summed away, dims where {@code shape} has 1 are summed with keepdim.
      */

@@ -280,4 +280,26 @@ class ReductionsTest {
         assertArrayEquals(new float[] {0, nan, nan, -1, 3, 3, 3, 3}, mn.values().toFloatArray());
         assertArrayEquals(new float[] {2, 0, 1, 0, 0, 0, 0, 0}, mn.indices().toFloatArray());
     }
+
+    @Test
+    void sumProductToShapeIsTheTwoStepFormBitForBit() {
+        // The fused gradient of a broadcast product (CBAM's channel and spatial weights, a row scale, a block in
+        // the middle) must equal sumToShape(g * a) exactly; other layouts fall back to that form.
+        Generator g = new Generator(5);
+        int[][][] cases = {
+                {{4, 6, 5, 7}, {4, 6, 1, 1}},
+                {{4, 6, 5, 7}, {4, 1, 5, 7}},
+                {{3, 9, 11}, {3, 9, 1}},
+                {{2, 3, 4, 5}, {2, 1, 1, 5}},
+                {{2, 3, 4, 5}, {1, 3, 1, 5}},   // not one block: the fallback
+                {{6, 5}, {5}},                  // a leading dim: the fallback
+        };
+        for (int[][] c : cases) {
+            Tensor up = Tensor.randn(g, c[0]), a = Tensor.randn(g, c[0]);
+            float[] fused = Reductions.sumProductToShape(up, a, c[1]).toFloatArray();
+            float[] twoStep = Reductions.sumToShape(up.mul(a), c[1]).toFloatArray();
+            assertArrayEquals(twoStep, fused, 0f, Arrays.toString(c[0]) + " -> " + Arrays.toString(c[1]));
+            assertArrayEquals(c[1], Reductions.sumProductToShape(up, a, c[1]).shape());
+        }
+    }
 }
