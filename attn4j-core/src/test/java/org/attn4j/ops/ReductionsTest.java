@@ -279,6 +279,11 @@ class ReductionsTest {
         Reductions.ValuesIndices mn = Reductions.min(t, 1, false);
         assertArrayEquals(new float[] {0, nan, nan, -1, 3, 3, 3, 3}, mn.values().toFloatArray());
         assertArrayEquals(new float[] {2, 0, 1, 0, 0, 0, 0, 0}, mn.indices().toFloatArray());
+        // Signed zeros tie: the first keeps its sign ({-0, +0} and {+0, -0} along dim 1 of [1, 2, 2]).
+        Tensor z = Tensor.of(new float[] {-0f, 0f, 0f, -0f}, 1, 2, 2);
+        assertArrayEquals(new float[] {-0f, 0f}, Reductions.max(z, 1, false).values().toFloatArray());
+        assertArrayEquals(new float[] {-0f, 0f}, Reductions.min(z, 1, false).values().toFloatArray());
+        assertArrayEquals(new float[] {0, 0}, Reductions.max(z, 1, false).indices().toFloatArray());
     }
 
     @Test
