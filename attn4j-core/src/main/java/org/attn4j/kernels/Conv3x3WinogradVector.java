@@ -14,10 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * with {@code Bᵀ = [[1,0,-1,0],[0,1,1,0],[0,-1,1,0],[0,1,0,-1]]}, {@code G = [[1,0,0],[½,½,½],[½,-½,½],[0,0,1]]},
  * {@code Aᵀ = [[1,1,1,0],[0,1,-1,-1]]}. The sum over channels is, for each of the 16 transform positions
- * ξ, a matrix product {@code M_ξ [Cout, tiles] = U_ξ [Cout, C] · V_ξ [C, tiles]}: 16 products of 4 outputs'
- * worth instead of 36 multiplies per output and input channel, 2.25x fewer flops than the direct
- * convolution ({@link Conv2dVector#forwardPadded}), for rounding that differs from it by a few ulps of the
- * inputs' magnitude (only the weight transform has non-integer coefficients, ½).
+ * ξ, a matrix product {@code M_ξ [Cout, tiles] = U_ξ [Cout, C] · V_ξ [C, tiles]}: 16 multiplies per tile,
+ * input and output channel instead of the direct convolution's 36 ({@link Conv2dVector#forwardPadded}), 2.25x
+ * fewer flops, for rounding that differs from it by a few ulps of the inputs' magnitude (only the weight
+ * transform has non-integer coefficients, ½).
  *
  * <p>Layout. The padded input is stored with each row split into its even and odd columns
  * ({@link #deinterleave}), so that the windows of L consecutive tiles of a tile row, which start two columns
