@@ -339,24 +339,21 @@ final class Conv3x3WinogradVector {
                     y11 = y11.sub(s1);
                 }
             }
+            int row = outImage + o * Ho * Wo + oh * Wo + 2 * tx;
+            if (tiles == L && 2 * L <= Wo - 2 * tx) {
+                // A whole unit inside the plane: zip each row's two columns with two-vector shuffles.
+                y00.rearrange(ZIP_LO, y01).intoArray(out, row);
+                y00.rearrange(ZIP_HI, y01).intoArray(out, row + L);
+                if (secondRow) {
+                    y10.rearrange(ZIP_LO, y11).intoArray(out, row + Wo);
+                    y10.rearrange(ZIP_HI, y11).intoArray(out, row + Wo + L);
+                }
+                continue;
+            }
             y00.intoArray(y, 0);
             y01.intoArray(y, L);
             y10.intoArray(y, 2 * L);
             y11.intoArray(y, 3 * L);
-            int row = outImage + o * Ho * Wo + oh * Wo + 2 * tx;
-            if (tiles == L && 2 * L <= Wo - 2 * tx) {
-                // A whole unit inside the plane: zip each row's two columns with two-vector shuffles.
-                FloatVector a = FloatVector.fromArray(S, y, 0), b = FloatVector.fromArray(S, y, L);
-                a.rearrange(ZIP_LO, b).intoArray(out, row);
-                a.rearrange(ZIP_HI, b).intoArray(out, row + L);
-                if (secondRow) {
-                    a = FloatVector.fromArray(S, y, 2 * L);
-                    b = FloatVector.fromArray(S, y, 3 * L);
-                    a.rearrange(ZIP_LO, b).intoArray(out, row + Wo);
-                    a.rearrange(ZIP_HI, b).intoArray(out, row + Wo + L);
-                }
-                continue;
-            }
             // Interleave the tiles' two columns back into output rows; the last tile of an odd width has one.
             int full = 2 * tiles <= Wo - 2 * tx ? tiles : tiles - 1;
             for (int t = 0; t < full; t++) {
