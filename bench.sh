@@ -6,7 +6,7 @@
 #   ./bench.sh train [--models cnn-cbam,cnn] [--steps 10] [--threads T]   (Fashion-MNIST CNN training vs libtorch)
 # Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 #   ./bench.sh attention [--threads T] [--reps R] [--no-long]
-#   ./bench.sh block [--threads T] [--reps R] [--batch 8]   one ViT-B block forward + backward
+#   ./bench.sh block [--threads T] [--reps R] [--batch 8] [--geometry vit-b|fashion]   one transformer block fwd + bwd
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -29,30 +29,43 @@ import org.attn4j.tensor.Tensor;
 final class BlockBench {
     private BlockBench() {}
 
-    /** ViT-B: width, heads, MLP width, tokens at 224 x 224 with 16 x 16 patches and a class token. */
-    static final int DIM = 768, HEADS = 12, MLP = 3072, TOKENS = 197;
-
-    /** The row's name in the suite's table. */
-    static String label(int batch) {
-        return "ViT-B block fwd+bwd [" + batch + ", " + TOKENS + ", " + DIM + "]";
+    /** A block's width, heads, MLP width and tokens. */
+    record Geometry(String name, int dim, int heads, int mlp, int tokens) {
+        /** The row's name in a table. */
+        String label(int batch) {
+            return name + " block fwd+bwd [" + batch + ", " + tokens + ", " + dim + "]";
+        }
     }
+
+    /** ViT-B: tokens at 224 x 224 with 16 x 16 patches and a class token. */
+    static final Geometry VIT_B = new Geometry("ViT-B", 768, 12, 3072, 197);
+    /** {@code vit_fashion}: 7 x 7 patches of 4 x 4 pixels and a class token. */
+    static final Geometry FASHION = new Geometry("vit_fashion", 96, 4, 384, 50);
 
     static void run(String[] args) throws Exception {
         int reps = 7, batch = 8;
+        Geometry geo = VIT_B;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--threads" -> BenchMain.setThreads(Integer.parseInt(args[++i]));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
+                case "--geometry" -> geo = switch (args[++i]) {
+                    case "vit-b" -> VIT_B;
+                    case "fashion" -> FASHION;
+                    default -> throw new IllegalArgumentException("block bench: unknown geometry '" + args[i]
+                            + "' (vit-b, fashion)");
+                };
                 default -> throw new IllegalArgumentException("block bench: unknown option '" + args[i] + "'");
             }
         }
         Engine engine = Engine.getEngine("PyTorch");
-        System.out.printf("ViT-B block forward + backward on [%d, %d, %d]; attn4j threads %d, libtorch %s threads %s"
-                        + " (interleaved reps)%n", batch, TOKENS, DIM, Parallel.threads(), engine.getVersion(),
+        System.out.printf("%s block forward + backward on [%d, %d, %d], %d heads, MLP %d; attn4j threads %d, libtorch %s"
+                        + " threads %s (interleaved reps)%n", geo.name(), batch, geo.tokens(), geo.dim(), geo.heads(), geo.mlp(),
+                Parallel.threads(), engine.getVersion(),
                 System.getProperty("ai.djl.pytorch.num_threads", "default"));
         try (NDManager base = engine.newBaseManager()) {
-            CaseResult c = measure(base, batch, reps, 3, Double.NaN);
+            CaseResult c = measure(base, geo, batch, reps, 3, Double.NaN);
             Interleaved.Stats a = c.attn4j(), t = c.libtorch();
             System.out.printf("%5s %5s | %22s %8s | %22s %8s | %12s%n", "batch", "reps", "attn4j median/min ms", "GFLOP/s",
                     "libtorch median/min ms", "GFLOP/s", "ratio med/min");
@@ -64,15 +77,17 @@ final class BlockBench {
     }
 
     /**
-     * Times one block forward + backward at {@code batch} on both sides, {@code reps} interleaved reps after attn4j
+     * Times one block of geometry {@code geo} forward + backward at {@code batch} on both sides, {@code reps} interleaved reps after attn4j
      * has run for {@code jitSeconds}, and compares the results. {@code target} as in {@link CaseResult}.
      */
-    static CaseResult measure(NDManager base, int batch, int reps, double jitSeconds, double target) throws Exception {
-        Block block = new Block(DIM, HEADS, (double) MLP / DIM, true, 0, 0, 0, 0, new Generator(7));
+    static CaseResult measure(NDManager base, Geometry geo, int batch, int reps, double jitSeconds, double target)
+            throws Exception {
+        int heads = geo.heads();
+        Block block = new Block(geo.dim(), heads, (double) geo.mlp() / geo.dim(), true, 0, 0, 0, 0, new Generator(7));
         block.train();
-        Tensor x = Tensor.randn(new Generator(batch), batch, TOKENS, DIM);
+        Tensor x = Tensor.randn(new Generator(batch), batch, geo.tokens(), geo.dim());
         float[] xData = x.contiguousData();
-        Shape xShape = new Shape(batch, TOKENS, DIM);
+        Shape xShape = new Shape(batch, geo.tokens(), geo.dim());
         try (NDManager sub = base.newSubManager()) {
             Map<String, NDArray> p = VitBench.torchParams(sub, block);
             for (NDArray w : p.values()) w.setRequiresGradient(true);
@@ -94,7 +109,7 @@ final class BlockBench {
                     xt.setRequiresGradient(true);
                     long t0 = Interleaved.now();
                     try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                        gc.backward(VitBench.block(xt, p, "", HEADS));
+                        gc.backward(VitBench.block(xt, p, "", heads));
                     }
                     return Interleaved.now() - t0;
                 }
@@ -102,13 +117,15 @@ final class BlockBench {
             long until = System.nanoTime() + (long) (jitSeconds * 1e9);
             while (System.nanoTime() < until) ours.runNanos();
             Interleaved.Stats[] st = Interleaved.run(1, reps, ours, torch);
-            return new CaseResult(label(batch), reps, st[0], st[1],
-                    Flops.blockForwardBackward(batch, TOKENS, DIM, MLP), target, check(block, x, p, sub, xData, xShape));
+            return new CaseResult(geo.label(batch), reps, st[0], st[1],
+                    Flops.blockForwardBackward(batch, geo.tokens(), geo.dim(), geo.mlp()), target,
+                    check(block, x, p, sub, xData, xShape, heads));
         }
     }
 
     /** Output, input gradient and every parameter gradient of one fresh forward + backward on each side. */
-    private static String check(Block block, Tensor x, Map<String, NDArray> p, NDManager sub, float[] xData, Shape xShape) {
+    private static String check(Block block, Tensor x, Map<String, NDArray> p, NDManager sub, float[] xData, Shape xShape,
+                                int heads) {
         block.zeroGrad();
         Tensor ourX = x.detach().requiresGrad(true);
         Tensor out = block.forward(ourX);
@@ -119,7 +136,7 @@ final class BlockBench {
             xt.setRequiresGradient(true);
             double outDiff;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray ref = VitBench.block(xt, p, "", HEADS);
+                NDArray ref = VitBench.block(xt, p, "", heads);
                 outDiff = Compare.maxAbsDiff(out.toFloatArray(), ref.toFloatArray());
                 gc.backward(ref);
             }

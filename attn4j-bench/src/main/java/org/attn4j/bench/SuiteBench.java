@@ -86,7 +86,8 @@ final class SuiteBench {
                     return VitBench.measure(weights, model, p, 1, caseReps, 0.8);
                 }
             }));
-            rows.add(new Row(BlockBench.label(8), 0.9, () -> BlockBench.measure(base, 8, caseReps, blockJit, 0.9)));
+            rows.add(new Row(BlockBench.VIT_B.label(8), 0.9,
+                    () -> BlockBench.measure(base, BlockBench.VIT_B, 8, caseReps, blockJit, 0.9)));
 
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
