@@ -110,7 +110,33 @@ final class GemmVector {
             return;
         }
         int threads = parallel && 2L * m * n * k >= 2 * MIN_FLOPS_PER_TASK ? Parallel.threads() : 1;
+        if (transA && !transB && beta == 0f && m > n && n >= mr) {
+            swappedTN(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, mr, threads);
+            return;
+        }
         blocked(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, mr, threads);
+    }
+
+    /**
+     * {@code C = alpha Aᵀ B} (A stored {@code [k, m]}, B {@code [k, n]}, m > n) as {@code Cᵀ = alpha Bᵀ A} into scratch,
+     * then transposed into C. This is a Linear's weight gradient {@code gᵀ x} when out_features > in_features (a
+     * ViT's qkv and fc1). A transposed operand is packed by scattering each of its rows over the panels, which
+     * is several times slower than packing a plain one, and an A block is packed once for all of C's n columns
+     * while B is packed once for all of its m rows. So the transposed operand should be the one with the larger
+     * reuse: the wide one on the B side... here its role is fixed as A, so the product is turned around instead
+     * (measured on [6400]-deep products, one thread: 288 x 96 from 2.1-1.7x libtorch's time to 1.4, 384 x 96
+     * from 1.75-1.5x to 1.2). Every element still sums the same products in the same order (fma's product is
+     * commutative), so C is bit-identical to {@link #blocked}'s; beta = 0 only, where C's old values play no
+     * part in that order. The transposition is m·n moves against 2·m·n·k flops.
+     */
+    private static void swappedTN(int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                                  float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, int mr, int threads) {
+        float[] ct = new float[n * m];                                  // Cᵀ [n, m]
+        blocked(true, false, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, 0f, ct, 0, m, mr, threads);
+        for (int i = 0; i < m; i++) {
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) c[ci + j] = ct[j * m + i];
+        }
     }
 
     private static int grain(long flopsPerItem) {

@@ -249,6 +249,39 @@ class GemmTest {
         }
     }
 
+    /**
+     * {@code Aᵀ B} with more rows than columns is computed turned around, as {@code (Bᵀ A)ᵀ}
+     * (GemmVector.swappedTN); each element still sums the same products in the same order, so it is bitwise the
+     * transpose of the product asked for the other way round (which takes the direct path), over several K blocks,
+     * partial tiles and both thread counts.
+     */
+    @Test
+    void transposedAProductIsBitwiseTheTransposeOfItsMirror() {
+        assumeTrue(VectorSupport.ENABLED);
+        int saved = Parallel.threads();
+        try {
+            Random r = new Random(17);
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] mnk : new int[][] {{288, 96, 700}, {50, 13, GemmVector.KC + 37}, {97, 31, 5}}) {
+                    int m = mnk[0], n = mnk[1], k = mnk[2];
+                    float[] a = filled(r, k * m), b = filled(r, k * n);  // A [k, m], B [k, n]
+                    float[] c = new float[m * n], mirror = new float[n * m];
+                    Gemm.sgemm(true, false, m, n, k, 0.75f, a, 0, m, b, 0, n, 0f, c, 0, n);
+                    Gemm.sgemm(true, false, n, m, k, 0.75f, b, 0, n, a, 0, m, 0f, mirror, 0, m);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            assertEquals(Float.floatToIntBits(mirror[j * m + i]), Float.floatToIntBits(c[i * n + j]),
+                                    "C(" + i + "," + j + ") of " + m + " x " + n + " x " + k + " on " + threads + " threads");
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     /** Batched: each item matches the single product, with a broadcast (repeated) B and both split strategies. */
     @Test
     void batchedMatchesSingleProducts() {
