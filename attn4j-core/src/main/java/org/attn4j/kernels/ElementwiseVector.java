@@ -379,7 +379,7 @@ final class ElementwiseVector {
     static FloatVector erf(FloatVector x) {
         FloatVector a = x.abs();
         FloatVector small = erfSmall(x, x.mul(x));
-        FloatVector ac = a.min(ERFC_CLAMP);
+        FloatVector ac = VectorMath.minConst(a, ERFC_CLAMP);
         FloatVector hi = ac.mul(ac);
         FloatVector large = ONE.sub(erfcLarge(ac, hi, ac.fma(ac, hi.neg())));
         large = large.blend(large.neg(), x.compare(VectorOperators.LT, 0f));
@@ -401,10 +401,10 @@ final class ElementwiseVector {
         FloatVector z = x.mul(SQRT1_2);
         FloatVector a = z.abs();
         FloatVector phiSmall = erfSmall(z, z.mul(z)).fma(HALF, HALF);
-        FloatVector xc = x.abs().min(ERFC_CLAMP * 1.41421356f);
+        FloatVector xc = VectorMath.minConst(x.abs(), ERFC_CLAMP * 1.41421356f);
         FloatVector hi = xc.mul(xc);
         FloatVector lo = xc.fma(xc, hi.neg());
-        FloatVector half = erfcLarge(a.min(ERFC_CLAMP), hi.mul(0.5f), lo.mul(0.5f)).mul(0.5f);
+        FloatVector half = erfcLarge(VectorMath.minConst(a, ERFC_CLAMP), hi.mul(0.5f), lo.mul(0.5f)).mul(0.5f);
         FloatVector phiLarge = half.blend(ONE.sub(half), z.compare(VectorOperators.GT, 0f));
         return phiSmall.blend(phiLarge, a.compare(VectorOperators.GE, 1f));
     }
@@ -423,7 +423,7 @@ final class ElementwiseVector {
 
     /** φ(x) = e^(-x²/2) / √(2π), as {@link #geluGrad} describes. */
     private static FloatVector normalPdf(FloatVector x) {
-        FloatVector xc = x.abs().min(ERFC_CLAMP * 1.41421356f);
+        FloatVector xc = VectorMath.minConst(x.abs(), ERFC_CLAMP * 1.41421356f);
         FloatVector hi = xc.mul(xc);
         FloatVector lo = xc.fma(xc, hi.neg());
         return VectorMath.exp(hi.mul(-0.5f)).mul(lo.fma(MINUS_HALF, ONE)).mul(INV_SQRT_2PI);
@@ -437,7 +437,7 @@ final class ElementwiseVector {
      */
     static FloatVector geluTanhGrad(FloatVector xIn) {
         // Past |x| = 30, s t is exactly 0; the clamp keeps x² from overflowing to inf (inf · 0).
-        FloatVector x = xIn.max(-30f).min(30f);
+        FloatVector x = VectorMath.minConst(VectorMath.maxConst(xIn, -30f), 30f);
         FloatVector x2 = x.mul(x);
         FloatVector twoU = x.mul(x2.fma(V_TWO_SQRT_2_OVER_PI_K, V_TWO_SQRT_2_OVER_PI));
         FloatVector eNeg = VectorMath.exp(twoU.neg()), ePos = VectorMath.exp(twoU);

@@ -26,9 +26,9 @@ public final class VectorMath {
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding and subtracting it rounds to an integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, FS.vectorShape());
 
     /**
      * e^x per lane, within 2 ulp of the correctly rounded result for normal outputs; 0 below -104, +inf above
@@ -40,8 +40,9 @@ public final class VectorMath {
      */
     public static FloatVector exp(FloatVector x) {
         if (x.species() != FS) return expAnyShape(x);
-        FloatVector xc = x.max(-104f).min(89f);
-        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector xc = minConst(maxConst(x, -104f), 89f);
+        FloatVector nr = xc.mul(LOG2E).add(ROUND);            // ROUND + n: n in the low mantissa bits
+        FloatVector n = nr.sub(ROUND);
         FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
         r = n.fma(FloatVector.broadcast(FS, -LN2_LO), r);
         FloatVector r2 = r.mul(r);
@@ -51,8 +52,9 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(FS, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(FS, 5.0000001201e-1f));
         p = p.fma(r2, r).add(1f);
-        // 2^n as two factors so that n down to -150 stays in the normal exponent range of each.
-        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, IS, 0);
+        // 2^n as two factors so that n down to -150 stays in the normal exponent range of each. n as an int is
+        // read off nr's bits (|n| < 2^22), not converted: F2I's saturation checks cost more than the subtraction.
+        IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -61,13 +63,14 @@ public final class VectorMath {
         // Below -104 the true value underflows to 0 in float; above 89 it overflows.
         result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
-        return result.blend(x, x.test(VectorOperators.IS_NAN));
+        return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN in, NaN out
     }
 
     /** {@link #exp} for any vector shape: the same operations, species taken from x at run time. */
     static FloatVector expAnyShape(FloatVector x) {
-        FloatVector xc = x.max(-104f).min(89f);
-        FloatVector n = xc.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector xc = minConst(maxConst(x, -104f), 89f);
+        FloatVector nr = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = nr.sub(ROUND);
         VectorSpecies<Float> fs = x.species();
         FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
         r = n.fma(FloatVector.broadcast(fs, -LN2_LO), r);
@@ -79,9 +82,7 @@ public final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(p.species(), 5.0000001201e-1f));
         p = p.fma(r2, r).add(1f);
         // 2^n as two factors so that n down to -150 stays in the normal exponent range of each.
-        VectorSpecies<Integer> is = IntVector.SPECIES_PREFERRED.length() == x.length()
-                ? IntVector.SPECIES_PREFERRED : VectorSpecies.of(int.class, x.species().vectorShape());
-        IntVector ni = (IntVector) n.convertShape(VectorOperators.F2I, is, 0);
+        IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -90,7 +91,22 @@ public final class VectorMath {
         // Below -104 the true value underflows to 0 in float; above 89 it overflows.
         result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
-        return result.blend(x, x.test(VectorOperators.IS_NAN));
+        return result.blend(x, x.compare(VectorOperators.NE, x));
+    }
+
+    /**
+     * {@code min(x, c)} per lane for a constant c that is neither NaN nor zero: the same lanes as lanewise
+     * {@code MIN} (a NaN lane stays NaN), as one compare and one blend. C2 compiles {@code MIN} and {@code MAX}
+     * on AVX2 with Java's NaN and signed-zero rules as three blends and a compare around the minps, which made
+     * exp's two clamps a fifth of its instructions. (With c = ±0 the two differ on min(+0, -0).)
+     */
+    static FloatVector minConst(FloatVector x, float c) {
+        return x.blend(c, x.compare(VectorOperators.GT, c));
+    }
+
+    /** {@code max(x, c)} as {@link #minConst} describes. */
+    static FloatVector maxConst(FloatVector x, float c) {
+        return x.blend(c, x.compare(VectorOperators.LT, c));
     }
 
     /**
@@ -105,12 +121,12 @@ public final class VectorMath {
         p = p.fma(z, FloatVector.broadcast(p.species(), 1.33314422036e-1f));
         p = p.fma(z, FloatVector.broadcast(p.species(), -3.33332819422e-1f));
         FloatVector small = p.mul(z).fma(x, x);
-        FloatVector e = exp(ax.min(9f).mul(2f));
+        FloatVector e = exp(minConst(ax, 9f).mul(2f));
         FloatVector big = FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(e.add(1f)));
         big = big.blend(big.neg(), x.compare(VectorOperators.LT, 0f));
         VectorMask<Float> useSmall = ax.compare(VectorOperators.LT, 0.625f);
         FloatVector r = big.blend(small, useSmall);
-        return r.blend(x, x.test(VectorOperators.IS_NAN));
+        return r.blend(x, x.compare(VectorOperators.NE, x));
     }
 
     private static final java.util.concurrent.ConcurrentHashMap<Integer, VectorShuffle<Float>[]> SHUFFLES =

@@ -46,6 +46,31 @@ class VectorMathTest {
     }
 
     @Test
+    void constantClampsGiveTheLanesOfMinAndMax() {
+        // minConst / maxConst replace lanewise MIN / MAX against non-zero constants in exp, tanh and GELU.
+        float[] cs = {-104f, 89f, 9f, 10.5f, -30f, 30f};
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (float c : cs) {
+            float[] in = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, 0f, -0f, c, Math.nextUp(c),
+                Math.nextDown(c), -c, Float.MIN_VALUE, -Float.MAX_VALUE, Float.MAX_VALUE, 1f, -1f, 0.5f, -0.5f};
+            in = java.util.Arrays.copyOf(in, Math.max(in.length, S.length()) / S.length() * S.length() + S.length());
+            for (int i = 16; i < in.length; i++) in[i] = (float) r.nextDouble(-200, 200);
+            float[] mn = new float[in.length], mx = new float[in.length], wantMin = new float[in.length], wantMax = new float[in.length];
+            for (int i = 0; i + S.length() <= in.length; i += S.length()) {
+                FloatVector v = FloatVector.fromArray(S, in, i);
+                VectorMath.minConst(v, c).intoArray(mn, i);
+                VectorMath.maxConst(v, c).intoArray(mx, i);
+                v.min(c).intoArray(wantMin, i);
+                v.max(c).intoArray(wantMax, i);
+            }
+            for (int i = 0; i < in.length; i++) {
+                assertEquals(Float.floatToIntBits(wantMin[i]), Float.floatToIntBits(mn[i]), "min(" + in[i] + ", " + c + ")");
+                assertEquals(Float.floatToIntBits(wantMax[i]), Float.floatToIntBits(mx[i]), "max(" + in[i] + ", " + c + ")");
+            }
+        }
+    }
+
+    @Test
     void theConstantSpeciesExpGivesTheBitsOfTheGenericOne() {
         // exp's fast path for the preferred species duplicates expAnyShape's operations; they must not drift.
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
