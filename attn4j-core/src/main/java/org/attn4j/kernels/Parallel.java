@@ -1,7 +1,9 @@
 package org.attn4j.kernels;
 
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one thread pool every attn4j kernel shares, sized to the machine.
@@ -54,13 +56,14 @@ public final class Parallel {
         }
     }
 
+    /** The pool's helpers: one fewer than {@link #threads()}, since the calling thread works too. */
     private static ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(threads, pool -> {
+                    p = new ForkJoinPool(Math.max(1, threads - 1), pool -> {
                         var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
                         t.setName("attn4j-" + t.getPoolIndex());
                         t.setDaemon(true);
@@ -73,20 +76,52 @@ public final class Parallel {
         return p;
     }
 
+    /** Set while a thread runs a chunk: a loop nested inside one runs inline. */
+    private static final ThreadLocal<boolean[]> IN_CHUNK = ThreadLocal.withInitial(() -> new boolean[1]);
+
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks of at
-     * least {@code grain} iterations each. Runs inline when one chunk suffices or when already inside
-     * a pool worker (nested parallelism would only add overhead on a machine this size).
+     * least {@code grain} iterations each. Runs inline when one chunk suffices or when already inside a
+     * chunk (nested parallelism would only add overhead on a machine this size).
+     *
+     * <p>The calling thread takes chunks too, beside {@code threads - 1} pool helpers: each thread takes the
+     * next chunk not yet taken until none is left. The caller no longer sleeps through every loop while
+     * a helper is woken for each chunk, and a helper that wakes late finds its chunks already done
+     * instead of holding the caller up. Chunk boundaries depend only on {@code n}, {@code grain} and the
+     * thread count, never on which thread runs a chunk, so results stay bitwise the same run after run.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int t = threads;
         int chunks = (int) Math.min(t, Math.max(1L, n / (long) Math.max(1, grain)));
-        if (chunks <= 1 || (pool != null && java.util.concurrent.ForkJoinTask.getPool() == pool)) {
+        boolean[] inChunk = IN_CHUNK.get();
+        if (chunks <= 1 || inChunk[0]) {
             body.run(0, n);
             return;
         }
-        pool().invoke(new Chunks(body, n, chunks, 0, chunks));
+        Region region = new Region(body, n, chunks, Thread.currentThread());
+        ForkJoinPool p = pool();
+        for (int h = 1; h < chunks; h++) p.execute(region::help);
+        inChunk[0] = true;
+        try {
+            region.work();
+        } finally {
+            inChunk[0] = false;
+        }
+        region.await();
+    }
+
+    /** Elements per block of {@link #forBlocks}: 64 KiB of floats, a multiple of every vector length. */
+    public static final int BLOCK = 16_384;
+
+    /**
+     * Runs {@code body} over {@code [0, n)} for one long memory-bound run (a copy, an add of two same-shape
+     * tensors), each chunk a range cut at multiples of {@link #BLOCK} and holding at least four blocks. The cuts
+     * do not depend on the thread count, so neither does which elements a vector loop leaves to its scalar tail.
+     */
+    public static void forBlocks(int n, RangeBody body) {
+        int blocks = (int) (((long) n + BLOCK - 1) / BLOCK);
+        forRange(blocks, 4, (b0, b1) -> body.run(b0 * BLOCK, (int) Math.min(n, (long) b1 * BLOCK)));
     }
 
     /** Like {@link #forRange} with chunks sized for work of roughly {@code costPerItem} flops per item. */
@@ -96,28 +131,56 @@ public final class Parallel {
         forRange(n, grain, body);
     }
 
-    private static final class Chunks extends RecursiveAction {
+    /** One {@link #forRange} call: its chunks, handed out in order to whichever thread asks next. */
+    private static final class Region {
         private final RangeBody body;
-        private final int n, chunks, lo, hi;
+        private final int n, chunks;
+        private final Thread caller;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Chunks(RangeBody body, int n, int chunks, int lo, int hi) {
+        Region(RangeBody body, int n, int chunks, Thread caller) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
-            this.lo = lo;
-            this.hi = hi;
+            this.caller = caller;
         }
 
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                int from = (int) ((long) n * lo / chunks);
-                int to = (int) ((long) n * hi / chunks);
-                body.run(from, to);
-                return;
+        /** Runs chunks until none is left to take. */
+        void work() {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                try {
+                    if (failure.get() == null) body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    if (done.incrementAndGet() == chunks) LockSupport.unpark(caller);
+                }
             }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunks(body, n, chunks, lo, mid), new Chunks(body, n, chunks, mid, hi));
+        }
+
+        /** A pool helper's share: {@link #work()} with nested loops inline. */
+        void help() {
+            boolean[] inChunk = IN_CHUNK.get();
+            inChunk[0] = true;
+            try {
+                work();
+            } finally {
+                inChunk[0] = false;
+            }
+        }
+
+        /** The caller waits for chunks still running on helpers, then rethrows the first failure. */
+        void await() {
+            for (int spins = 0; done.get() < chunks; spins++) {
+                if (spins < 2_000) Thread.onSpinWait();
+                else LockSupport.park(this);
+            }
+            Throwable e = failure.get();
+            if (e instanceof RuntimeException r) throw r;
+            if (e instanceof Error err) throw err;
+            if (e != null) throw new IllegalStateException(e);
         }
     }
 }

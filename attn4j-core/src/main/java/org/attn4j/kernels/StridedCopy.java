@@ -34,6 +34,18 @@ public final class StridedCopy {
         int outer = 1;
         for (int d = 0; d < outerRank; d++) outer *= dims[d];
         final int rank = outerRank;
+        if (rank == 0) {
+            // A single run (a whole contiguous tensor, or one strided row): split it, or one thread copies it all.
+            final int stride = innerStride;
+            Parallel.forBlocks(inner, (s, e) -> {
+                if (stride == 1) {
+                    System.arraycopy(src, offset + s, dst, s, e - s);
+                } else {
+                    for (int i = s, q = offset + s * stride; i < e; i++, q += stride) dst[i] = src[q];
+                }
+            });
+            return;
+        }
         Parallel.forRange(outer, Math.max(1, 32_768 / inner), (from, to) -> {
             int[] idx = new int[rank];
             int p = offset, rem = from;

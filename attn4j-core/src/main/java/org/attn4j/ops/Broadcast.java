@@ -40,6 +40,13 @@ final class Broadcast {
         }
         final int innerLen = inner, sa = innerA, sb = innerB, rank = outerRank;
         int outer = n / Math.max(innerLen, 1);
+        if (rank == 0) {
+            // One uniform run (same-shape operands, or a scalar against a tensor): the odometer below would
+            // give it to one thread.
+            Parallel.forBlocks(innerLen, (s, e) ->
+                    Elementwise.binary(op, ad, a.offset() + s * sa, sa, bd, b.offset() + s * sb, sb, out, s, e - s));
+            return out;
+        }
         Parallel.forRange(outer, Math.max(1, 16_384 / Math.max(innerLen, 1)), (from, to) -> {
             int[] idx = new int[rank];
             int pa = a.offset(), pb = b.offset();

@@ -1,6 +1,7 @@
 package org.attn4j.ops;
 
 import org.attn4j.kernels.Gemm;
+import org.attn4j.kernels.Parallel;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
@@ -143,7 +144,9 @@ public final class MatMul {
         float[] out = new float[rows * outF];
         if (bias != null) {
             float[] bd = bias.contiguousData();
-            for (int r = 0; r < rows; r++) System.arraycopy(bd, 0, out, r * outF, outF);
+            Parallel.forRange(rows, Math.max(1, Parallel.BLOCK / Math.max(1, outF)), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) System.arraycopy(bd, 0, out, r * outF, outF);
+            });
         }
         if (rows > 0 && outF > 0) {
             Gemm.sgemm(false, true, rows, outF, inF, 1f, xc.data(), xc.offset(), inF, wc.data(), wc.offset(), inF,

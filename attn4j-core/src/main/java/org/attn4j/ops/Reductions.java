@@ -96,6 +96,22 @@ public final class Reductions {
         float[] d = x.data();
         int base = x.offset(), inner = m.inner, post = m.post;
         float[] out = new float[m.outer * post];
+        if (m.outer < Parallel.threads()) {
+            // Few output rows (a bias gradient: [tokens, features] summed over the tokens): split the columns
+            // instead. Each column is still summed in the same order.
+            for (int o = 0; o < m.outer; o++) {
+                final int oo = o;
+                Parallel.forRange(post, Math.max(1, 16_384 / Math.max(1, inner)), (q0, q1) -> {
+                    double[] acc = new double[q1 - q0];
+                    for (int i = 0; i < inner; i++) {
+                        int s = base + (oo * inner + i) * post;
+                        for (int q = q0; q < q1; q++) acc[q - q0] += d[s + q];
+                    }
+                    for (int q = q0; q < q1; q++) out[oo * post + q] = (float) (acc[q - q0] * scale);
+                });
+            }
+            return out;
+        }
         Parallel.forRange(m.outer, Math.max(1, 16_384 / Math.max(1, inner * post)), (from, to) -> {
             double[] acc = new double[post];
             for (int o = from; o < to; o++) {

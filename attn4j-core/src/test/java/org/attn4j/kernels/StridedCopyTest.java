@@ -42,4 +42,22 @@ class StridedCopyTest {
             assertArrayEquals(byIndex(v), v.contiguousCopy().toFloatArray(), 0f, "view " + java.util.Arrays.toString(v.shape()));
         }
     }
+
+    @Test
+    void longSingleRunsAreCopiedExactlyOnTwoThreads() {
+        // One run (a contiguous offset view, one strided column) is cut into blocks for the threads.
+        int saved = Parallel.threads();
+        Parallel.setThreads(2);
+        try {
+            Generator g = new Generator(4);
+            int n = 9 * Parallel.BLOCK + 5;
+            Tensor flat = Tensor.randn(g, n + 3);
+            Tensor[] views = {flat.narrow(0, 3, n), Tensor.randn(g, n, 2).select(1, 1)};
+            for (Tensor v : views) {
+                assertArrayEquals(byIndex(v), v.contiguousCopy().toFloatArray(), 0f, "run of " + n + ", stride " + v.strides()[0]);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
 }

@@ -103,4 +103,25 @@ class ArithmeticTest {
         var e2 = assertThrows(IllegalArgumentException.class, () -> a.mul(Tensor.arange(3)));
         assertEquals("mul: expected a float32 tensor, got int64 of shape [3]", e2.getMessage());
     }
+
+    @Test
+    void longSameShapeOperandsAreSplitBetweenThreadsExactly() {
+        // Same-shape operands fold into one run, which Broadcast cuts into blocks for the threads.
+        int saved = org.attn4j.kernels.Parallel.threads();
+        org.attn4j.kernels.Parallel.setThreads(2);
+        try {
+            Generator g = new Generator(8);
+            int n = 9 * org.attn4j.kernels.Parallel.BLOCK + 5;
+            Tensor a = Tensor.randn(g, n + 1).narrow(0, 1, n), b = Tensor.randn(g, n);   // a at an offset
+            float[] ad = a.toFloatArray(), bd = b.toFloatArray(), sum = a.add(b).toFloatArray(), prod = a.mul(b).toFloatArray();
+            float[] plusTwo = b.add(Tensor.scalar(2f)).toFloatArray();
+            for (int i = 0; i < ad.length; i++) {
+                assertEquals(ad[i] + bd[i], sum[i], 0f, "sum at " + i);
+                assertEquals(ad[i] * bd[i], prod[i], 0f, "product at " + i);
+                assertEquals(bd[i] + 2f, plusTwo[i], 0f, "b + 2 at " + i);
+            }
+        } finally {
+            org.attn4j.kernels.Parallel.setThreads(saved);
+        }
+    }
 }
