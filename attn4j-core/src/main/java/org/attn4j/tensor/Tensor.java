@@ -452,8 +452,9 @@ public final class Tensor {
         checkInPlace("copy_");
         checkNoInternalOverlap("copy_");
         Tensor s = src.expand(shape);
-        float[] v = s.toFloatArray();
-        forEachIndex((i, p) -> storage.data[p] = v[i]);
+        // A source sharing this storage is read whole before anything is written (the views may overlap).
+        if (s.storage == storage) s = of(s.toFloatArray(), shape);
+        org.attn4j.kernels.StridedCopy.copy(s.storage.data, s.offset, s.strides, storage.data, offset, strides, shape);
         storage.bumpVersion();
         return this;
     }

@@ -60,4 +60,34 @@ class StridedCopyTest {
             Parallel.setThreads(saved);
         }
     }
+
+    @Test
+    void copyIntoViewsWritesExactlyTheViewsElements() {
+        // copy_ scatters straight into the view; the rest of the storage keeps its values.
+        Generator g = new Generator(5);
+        java.util.List<java.util.function.UnaryOperator<Tensor>> views = java.util.List.of(
+                t -> t.permute(2, 0, 3, 1),
+                t -> t.narrow(1, 1, 3).narrow(3, 2, 4),
+                t -> t.select(2, 3),
+                t -> t.view(20, 42).t(),
+                t -> t.select(0, 2).select(0, 1));
+        for (java.util.function.UnaryOperator<Tensor> view : views) {
+            Tensor base = Tensor.full(-7f, 4, 5, 6, 7), marks = Tensor.arange(4 * 5 * 6 * 7).reshape(4, 5, 6, 7);
+            Tensor target = view.apply(base);
+            Tensor src = Tensor.randn(g, target.shape());
+            target.copy_(src);
+            assertArrayEquals(src.toFloatArray(), byIndex(view.apply(base)), 0f, "view " + java.util.Arrays.toString(target.shape()));
+            // Which storage positions the view covers: every other one must still hold -7.
+            java.util.Set<Float> covered = new java.util.HashSet<>();
+            for (float m : byIndex(view.apply(marks))) covered.add(m);
+            float[] all = base.toFloatArray();
+            for (int i = 0; i < all.length; i++) {
+                if (!covered.contains((float) i)) assertArrayEquals(new float[] {-7f}, new float[] {all[i]}, 0f, "position " + i);
+            }
+        }
+        // A source overlapping the destination in the same storage is read before it is overwritten.
+        Tensor row = Tensor.arange(10);
+        row.narrow(0, 1, 9).copy_(row.narrow(0, 0, 9));
+        assertArrayEquals(new float[] {0, 0, 1, 2, 3, 4, 5, 6, 7, 8}, row.toFloatArray(), 0f);
+    }
 }
