@@ -120,12 +120,10 @@ final class GemmVector {
     /**
      * {@code C = alpha Aᵀ B} (A stored {@code [k, m]}, B {@code [k, n]}, m > n) as {@code Cᵀ = alpha Bᵀ A} into scratch,
      * then transposed into C. This is a Linear's weight gradient {@code gᵀ x} when out_features > in_features (a
-     * ViT's qkv and fc1). A transposed operand is packed by scattering each of its rows over the panels, which
-     * is several times slower than packing a plain one, and an A block is packed once for all of C's n columns
-     * while B is packed once for all of its m rows. So the transposed operand should be the one with the larger
-     * reuse: the wide one on the B side... here its role is fixed as A, so the product is turned around instead
-     * (measured on [6400]-deep products, one thread: 288 x 96 from 2.1-1.7x libtorch's time to 1.4, 384 x 96
-     * from 1.75-1.5x to 1.2). Every element still sums the same products in the same order (fma's product is
+     * ViT's qkv and fc1). A transposed A is packed by scattering each of its rows over the panels, several times
+     * slower than packing a plain B; each packed A block then serves C's n columns, each packed B panel C's m
+     * rows. Turned around, the slow packing serves the larger side (measured on [6400]-deep products, one
+     * thread: 288 x 96 from 1.7-2.1x libtorch's time to 1.4x, 384 x 96 from 1.5-1.75x to 1.2x). Every element still sums the same products in the same order (fma's product is
      * commutative), so C is bit-identical to {@link #blocked}'s; beta = 0 only, where C's old values play no
      * part in that order. The transposition is m·n moves against 2·m·n·k flops.
      */
