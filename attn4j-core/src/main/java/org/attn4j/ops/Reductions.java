@@ -101,29 +101,26 @@ public final class Reductions {
             // instead. Each column is still summed in the same order.
             for (int o = 0; o < m.outer; o++) {
                 final int oo = o;
-                Parallel.forRange(post, Math.max(1, 16_384 / Math.max(1, inner)), (q0, q1) -> {
-                    double[] acc = new double[q1 - q0];
-                    for (int i = 0; i < inner; i++) {
-                        int s = base + (oo * inner + i) * post;
-                        for (int q = q0; q < q1; q++) acc[q - q0] += d[s + q];
-                    }
-                    for (int q = q0; q < q1; q++) out[oo * post + q] = (float) (acc[q - q0] * scale);
-                });
+                Parallel.forRange(post, Math.max(1, 16_384 / Math.max(1, inner)),
+                        (q0, q1) -> sumColumns(d, base, inner, post, oo, q0, q1, scale, out));
             }
-            return out;
+        } else {
+            Parallel.forRange(m.outer, Math.max(1, 16_384 / Math.max(1, inner * post)), (from, to) -> {
+                for (int o = from; o < to; o++) sumColumns(d, base, inner, post, o, 0, post, scale, out);
+            });
         }
-        Parallel.forRange(m.outer, Math.max(1, 16_384 / Math.max(1, inner * post)), (from, to) -> {
-            double[] acc = new double[post];
-            for (int o = from; o < to; o++) {
-                java.util.Arrays.fill(acc, 0);
-                for (int i = 0; i < inner; i++) {
-                    int s = base + (o * inner + i) * post;
-                    for (int q = 0; q < post; q++) acc[q] += d[s + q];
-                }
-                for (int q = 0; q < post; q++) out[o * post + q] = (float) (acc[q] * scale);
-            }
-        });
         return out;
+    }
+
+    /** Columns {@code [q0, q1)} of output row {@code o} of {@link #sumMiddle}: a running double per column, rows in order. */
+    private static void sumColumns(float[] d, int base, int inner, int post, int o, int q0, int q1, double scale,
+                                   float[] out) {
+        double[] acc = new double[q1 - q0];
+        for (int i = 0; i < inner; i++) {
+            int s = base + (o * inner + i) * post;
+            for (int q = q0; q < q1; q++) acc[q - q0] += d[s + q];
+        }
+        for (int q = q0; q < q1; q++) out[o * post + q] = (float) (acc[q - q0] * scale);
     }
 
     private interface RowReducer {
