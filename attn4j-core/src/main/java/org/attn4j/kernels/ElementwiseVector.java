@@ -1,6 +1,7 @@
 package org.attn4j.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.attn4j.kernels.Elementwise.Binary;
@@ -15,8 +16,9 @@ import org.attn4j.kernels.Elementwise.Unary;
  * {@code Math.log} (the Vector API's lanewise {@code LOG} is SVML once compiled and per-lane {@code Math.log}
  * before, so results depended on when the JIT got to it; attn4j has no mode-independent vector log yet).
  * erf has no lanewise operator, so it is evaluated here from two fitted approximations
- * (see {@link #erfSmall} and {@link #erfcLarge}), within 2 ulps of the correctly rounded value; GELU uses
- * erfc directly for negative inputs, so unlike {@code 1 + erf} it keeps its relative accuracy in the tail.
+ * (see {@link #erfSmall} and {@link #erfcLarge}), within 2 ulps of the correctly rounded value. Exact GELU's
+ * Φ has a one-branch fit of its own built on the lower tail ({@link #lowerTailPolynomial}), so unlike
+ * {@code 1 + erf} it keeps its relative accuracy for negative inputs.
  * ElementwiseVectorTest holds every op to {@link Elementwise#unaryScalar} and {@link Elementwise#binaryScalar}.
  */
 final class ElementwiseVector {
@@ -67,37 +69,22 @@ final class ElementwiseVector {
     }
 
     /**
-     * Exact GELU's derivative in chunks of two passes: Φ(x) into a scratch buffer, then g (Φ + x φ(x)). One
-     * loop computing both inlines erf, erfc and two exponentials, more IR than C2 inlines into one compilation
-     * (NodeCountInliningCutoff): the rest then runs as calls on boxed vectors, several times slower.
+     * Exact GELU's derivative, {@code g (Φ(x) + x φ(x))}, with Φ and φ sharing one Gaussian, e^(-x²/2).
+     * The helpers come first, in this order, and only Vector API calls on vectors follow them: see
+     * {@link #gelu(float[], int, float[], int, int)}.
      */
     private static int geluGrad(float[] g, int go, float[] x, int xo, float[] out, int oo, int n) {
-        int bound = S.loopBound(n);
-        float[] phi = CDF_SCRATCH.get();
-        for (int c0 = 0; c0 < bound; c0 += CHUNK) {
-            int len = Math.min(CHUNK, bound - c0);
-            normalCdf(x, xo + c0, phi, len);
-            geluGradFromCdf(g, go + c0, x, xo + c0, phi, out, oo + c0, len);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector p = lowerTailPolynomial(xv);
+            FloatVector gauss = gaussian(xv);
+            FloatVector tail = gauss.mul(p);
+            FloatVector cdf = tail.blend(ONE.sub(tail), xv.compare(VectorOperators.GT, ZERO));
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            gv.mul(xv.fma(gauss.mul(V_INV_SQRT_2PI), cdf)).intoArray(out, oo + i);
         }
-        return bound;
-    }
-
-    /** {@code out = g (Φ + x φ(x))} given Φ in {@code phi}; a method of its own, so that each pass is inlined or called whole. */
-    private static void geluGradFromCdf(float[] g, int go, float[] x, int xo, float[] phi, float[] out, int oo, int n) {
-        for (int i = 0; i < n; i += S.length()) {
-            FloatVector xv = load(x, xo + i);
-            load(g, go + i).mul(xv.fma(normalPdf(xv), load(phi, i))).intoArray(out, oo + i);
-        }
-    }
-
-    /** Elements per chunk of the two-pass GELU loops: the scratch stays in L1. */
-    private static final int CHUNK = 1024;
-    /** Each thread's Φ scratch for those loops (they run on the pool's threads, often on small ranges). */
-    private static final ThreadLocal<float[]> CDF_SCRATCH = ThreadLocal.withInitial(() -> new float[CHUNK]);
-
-    /** {@code phi[i] = Φ(x[xo + i])} for {@code i < n}, n a multiple of the vector length. */
-    private static void normalCdf(float[] x, int xo, float[] phi, int n) {
-        for (int i = 0; i < n; i += S.length()) normalCdf(load(x, xo + i)).intoArray(phi, i);
+        return i;
     }
 
     private static int geluTanhGrad(float[] g, int go, float[] x, int xo, float[] out, int oo, int n) {
@@ -188,16 +175,29 @@ final class ElementwiseVector {
         return i;
     }
 
-    /** x Φ(x), as Φ into {@code out} then a multiply in place (chunked like {@link #geluGrad}, for the same reason). */
+    /**
+     * Exact GELU x Φ(x). The standard normal CDF Φ(x) comes from the lower tail ½ erfc(|x|/√2) = e^(-x²/2) P(t)
+     * ({@link #gaussian}, {@link #lowerTailPolynomial}): that is Φ for x <= 0, where it keeps its relative
+     * accuracy (1 + erf(x/√2) would cancel), and 1 - tail for x > 0. One branch: every lane evaluates one
+     * division, one polynomial and one exponential.
+     *
+     * <p>C2 stops inlining methods other than the Vector API's own once a compilation has
+     * parsed about 18,000 IR nodes (NodeCountInliningCutoff), and each Vector API operation parses to a few
+     * hundred, so one {@link VectorMath#exp} is most of that budget. A helper reached after it becomes a call
+     * that boxes its vectors, several times slower (measured: 6.5 ns per element instead of 2). So the loop
+     * calls its helpers first, the exponential's last, and finishes with Vector API calls only.
+     */
     private static int gelu(float[] x, int xo, float[] out, int oo, int n) {
-        int bound = S.loopBound(n);
-        float[] phi = CDF_SCRATCH.get();
-        for (int c0 = 0; c0 < bound; c0 += CHUNK) {
-            int len = Math.min(CHUNK, bound - c0);
-            normalCdf(x, xo + c0, phi, len);
-            for (int i = 0; i < len; i += S.length()) load(x, xo + c0 + i).mul(load(phi, i)).intoArray(out, oo + c0 + i);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector p = lowerTailPolynomial(xv);
+            FloatVector gauss = gaussian(xv);
+            FloatVector tail = gauss.mul(p);
+            FloatVector cdf = tail.blend(ONE.sub(tail), xv.compare(VectorOperators.GT, ZERO));
+            xv.mul(cdf).intoArray(out, oo + i);
         }
-        return bound;
+        return i;
     }
 
     private static int geluTanh(float[] x, int xo, float[] out, int oo, int n) {
@@ -386,69 +386,60 @@ final class ElementwiseVector {
         return small.blend(large, a.compare(VectorOperators.GE, 1f));
     }
 
-    private static final float SQRT1_2 = 0.70710678f;
+    // Φ(x) = ½ erfc(-x/√2) for every x from one fit. With a = |x|/√2, ½ erfc(a) = e^(-a²) P(t), t = 1 / (1 + a/2)
+    // in (0, 1], where 2P is a degree-10 fit of the scaled complementary error function erfcx(a) = e^(a²) erfc(a)
+    // on a in [0, 10.5] (the form of Abramowitz & Stegun 7.1.26, carried to float accuracy): relative error 2e-8
+    // with the coefficients rounded to float (fitted one by one, each refit after the ones above it were
+    // rounded), 2.6 ulps evaluated in float. The coefficients are halved, which is exact.
+    private static final float P0 = 3.761448625e-06f, P1 = 1.409350634e-01f, P2 = 1.425064504e-01f,
+            P3 = 1.125622913e-01f, P4 = 1.393436342e-01f, P5 = -1.176837608e-01f, P6 = 3.283064365e-01f,
+            P7 = -4.682091177e-01f, P8 = 3.098419607e-01f, P9 = -1.007445902e-01f, P10 = 1.313787419e-02f;
+
+    /** Beyond this |x|, e^(-x²/2) is 0 in float (e^-110 = 1.6e-48): the clamp keeps x² from overflowing. */
+    private static final float GAUSSIAN_CLAMP = 14.85f;
 
     /**
-     * Exact GELU x Φ(x): Φ = ½ + ½ erf(z) for |z| < 1 (z = x/√2), else ½ erfc(|z|) for z < 0 and
-     * 1 - ½ erfc(z) for z > 0, with z² = x²/2 formed exactly from x (hi + lo, halved).
+     * e^(-x²/2), with x² split exactly into hi + lo: e^(-(hi+lo)/2) = e^(-hi/2) (1 - lo/2) to within lo²/8, so the
+     * rounding of x² (up to 6e-6 absolute near |x| = 15) does not reach the exponential in the tail.
      */
-    static FloatVector gelu(FloatVector x) {
-        return x.mul(normalCdf(x));
-    }
-
-    /** The standard normal CDF Φ(x), as {@link #gelu} describes. */
-    private static FloatVector normalCdf(FloatVector x) {
-        FloatVector z = x.mul(SQRT1_2);
-        FloatVector a = z.abs();
-        FloatVector phiSmall = erfSmall(z, z.mul(z)).fma(HALF, HALF);
-        FloatVector xc = VectorMath.minConst(x.abs(), ERFC_CLAMP * 1.41421356f);
+    private static FloatVector gaussian(FloatVector x) {
+        FloatVector xc = VectorMath.minConst(x.abs(), GAUSSIAN_CLAMP);
         FloatVector hi = xc.mul(xc);
         FloatVector lo = xc.fma(xc, hi.neg());
-        FloatVector half = erfcLarge(VectorMath.minConst(a, ERFC_CLAMP), hi.mul(0.5f), lo.mul(0.5f)).mul(0.5f);
-        FloatVector phiLarge = half.blend(ONE.sub(half), z.compare(VectorOperators.GT, 0f));
-        return phiSmall.blend(phiLarge, a.compare(VectorOperators.GE, 1f));
+        return VectorMath.exp(hi.mul(MINUS_HALF)).mul(lo.fma(MINUS_HALF, ONE));
     }
 
-    private static final float INV_SQRT_2PI = 0.39894228f;
-
-    /**
-     * d/dx of exact GELU, Φ(x) + x φ(x) (as {@link Elementwise#geluGrad}), with the density φ(x) = e^(-x²/2) / √(2π)
-     * evaluated from x² split exactly into hi + lo like {@link #erfcLarge}, so the rounding of x² does not reach
-     * e^(-x²/2) in the tail. For x < 0 the two terms have opposite signs; near x = -0.75, where they cancel,
-     * the error is relative to the terms rather than to their sum.
-     */
-    static FloatVector geluGrad(FloatVector x) {
-        return x.fma(normalPdf(x), normalCdf(x));
-    }
-
-    /** φ(x) = e^(-x²/2) / √(2π), as {@link #geluGrad} describes. */
-    private static FloatVector normalPdf(FloatVector x) {
-        FloatVector xc = VectorMath.minConst(x.abs(), ERFC_CLAMP * 1.41421356f);
-        FloatVector hi = xc.mul(xc);
-        FloatVector lo = xc.fma(xc, hi.neg());
-        return VectorMath.exp(hi.mul(-0.5f)).mul(lo.fma(MINUS_HALF, ONE)).mul(INV_SQRT_2PI);
+    /** P(t) with t = 1 / (1 + |x|/(2√2)): the lower tail ½ erfc(|x|/√2) over e^(-x²/2). */
+    private static FloatVector lowerTailPolynomial(FloatVector x) {
+        FloatVector t = ONE.div(x.abs().fma(V_HALF_SQRT1_2, ONE));
+        return t.fma(V_P10, V_P9).fma(t, V_P8).fma(t, V_P7).fma(t, V_P6).fma(t, V_P5).fma(t, V_P4)
+                .fma(t, V_P3).fma(t, V_P2).fma(t, V_P1).fma(t, V_P0);
     }
 
     /**
      * d/dx of the tanh-approximated GELU, ½(1 + tanh u) + ½ x (1 - tanh² u) u' with u' = √(2/π)(1 + 3·0.044715 x²),
      * written with s = ½(1 + tanh u) = 1 / (1 + e^(-2u)) and t = 1 - s = 1 / (1 + e^(2u)), 1 - tanh² u = 4 s t:
-     * s + 2 x s t u'. Taking t from its own exponential rather than as 1 - s keeps its relative accuracy where
-     * s rounds to 1 (x > 4), and 1 + tanh u does not cancel for negative x.
+     * s + 2 x s t u'. Taking the smaller of s and t from the exponential rather than as 1 minus the larger keeps
+     * its relative accuracy where the larger rounds to 1 (|x| > 4), and 1 + tanh u does not cancel for negative x.
      */
     static FloatVector geluTanhGrad(FloatVector xIn) {
         // Past |x| = 30, s t is exactly 0; the clamp keeps x² from overflowing to inf (inf · 0).
         FloatVector x = VectorMath.minConst(VectorMath.maxConst(xIn, -30f), 30f);
         FloatVector x2 = x.mul(x);
         FloatVector twoU = x.mul(x2.fma(V_TWO_SQRT_2_OVER_PI_K, V_TWO_SQRT_2_OVER_PI));
-        FloatVector eNeg = VectorMath.exp(twoU.neg()), ePos = VectorMath.exp(twoU);
-        FloatVector sDirect = ONE.div(eNeg.add(1f)), tDirect = ONE.div(ePos.add(1f));
-        // The small one of s and t as e^(∓2u) times the other: 1 / (1 + e^|2u|) is 0 once e^|2u| overflows
-        // (|2u| > 88.7), while e^(-|2u|) still has subnormal digits down to |2u| = 104.
-        FloatVector s = sDirect.blend(ePos.mul(tDirect), twoU.compare(VectorOperators.LT, 0f));
-        FloatVector t = tDirect.blend(eNeg.mul(sDirect), twoU.compare(VectorOperators.GT, 0f));
+        // One exponential, e = e^(-|2u|) in (0, 1]: the larger of s and t is 1 / (1 + e), the smaller e times that.
+        // Its relative accuracy holds where 1 / (1 + e^|2u|) would be 0 (e^|2u| overflows past |2u| = 88.7,
+        // while e^(-|2u|) still has subnormal digits down to |2u| = 104). A second exponential would also
+        // exceed what C2 inlines into one compilation (see gelu).
+        FloatVector e = VectorMath.exp(twoU.abs().neg());
+        FloatVector larger = ONE.div(e.add(ONE));
+        FloatVector smaller = e.mul(larger);
+        VectorMask<Float> negative = twoU.compare(VectorOperators.LT, ZERO);
+        FloatVector s = larger.blend(smaller, negative);
+        FloatVector t = smaller.blend(larger, negative);
         FloatVector twoDu = x2.fma(V_THREE_K2, V_TWO_SQRT_2_OVER_PI);   // 2 u'
         // + xIn·0: NaN at x = ±inf, where ATen's (and the scalar reference's) ½ x (1 - tanh²) u' is inf · 0.
-        return x.mul(twoDu).mul(s.mul(t)).add(s).add(xIn.mul(0f));
+        return x.mul(twoDu).mul(s.mul(t)).add(s).add(xIn.mul(ZERO));
     }
 
     private static final float TWO_SQRT_2_OVER_PI = 1.5957691f;          // 2 √(2/π)
@@ -481,6 +472,20 @@ final class ElementwiseVector {
     private static final FloatVector V_Q2 = FloatVector.broadcast(S, Q2);
     private static final FloatVector V_Q1 = FloatVector.broadcast(S, Q1);
     private static final FloatVector V_Q0 = FloatVector.broadcast(S, Q0);
+    private static final FloatVector V_P10 = FloatVector.broadcast(S, P10);
+    private static final FloatVector V_P9 = FloatVector.broadcast(S, P9);
+    private static final FloatVector V_P8 = FloatVector.broadcast(S, P8);
+    private static final FloatVector V_P7 = FloatVector.broadcast(S, P7);
+    private static final FloatVector V_P6 = FloatVector.broadcast(S, P6);
+    private static final FloatVector V_P5 = FloatVector.broadcast(S, P5);
+    private static final FloatVector V_P4 = FloatVector.broadcast(S, P4);
+    private static final FloatVector V_P3 = FloatVector.broadcast(S, P3);
+    private static final FloatVector V_P2 = FloatVector.broadcast(S, P2);
+    private static final FloatVector V_P1 = FloatVector.broadcast(S, P1);
+    private static final FloatVector V_P0 = FloatVector.broadcast(S, P0);
+    private static final FloatVector V_HALF_SQRT1_2 = FloatVector.broadcast(S, 0.35355339f);   // 1 / (2√2)
+    private static final FloatVector V_INV_SQRT_2PI = FloatVector.broadcast(S, 0.39894228f);  // 1 / √(2π)
+    private static final FloatVector ZERO = FloatVector.zero(S);
     private static final FloatVector MINUS_HALF = FloatVector.broadcast(S, -0.5f);
     private static final FloatVector V_TWO_SQRT_2_OVER_PI_K = FloatVector.broadcast(S, TWO_SQRT_2_OVER_PI_K);
     private static final FloatVector V_TWO_SQRT_2_OVER_PI = FloatVector.broadcast(S, TWO_SQRT_2_OVER_PI);
