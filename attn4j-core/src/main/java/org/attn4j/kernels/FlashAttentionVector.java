@@ -692,17 +692,38 @@ final class FlashAttentionVector {
             c30 = y.fma(x0, c30);
             c31 = y.fma(x1, c31);
         }
-        store(c00, c, c0, mode, rs, r);
-        store(c01, c, c0 + VL, mode, rs, r);
+        // The stores are written out rather than left to store(): eight calls of a helper after the loop
+        // exceed C2's inlining node budget (see store), and a vector passed to a call that is not inlined is boxed.
+        if (mode == SET) {
+            c00.intoArray(c, c0);
+            c01.intoArray(c, c0 + VL);
+            if (valid < 2) return;
+            c10.intoArray(c, c0 + ldc);
+            c11.intoArray(c, c0 + ldc + VL);
+            if (valid < 3) return;
+            c20.intoArray(c, c0 + 2 * ldc);
+            c21.intoArray(c, c0 + 2 * ldc + VL);
+            if (valid < 4) return;
+            c30.intoArray(c, c0 + 3 * ldc);
+            c31.intoArray(c, c0 + 3 * ldc + VL);
+            return;
+        }
+        // ADD as C·1 + acc, which the fma rounds once: the same bits as C + acc.
+        FloatVector s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r]);
+        FloatVector.fromArray(S, c, c0).fma(s, c00).intoArray(c, c0);
+        FloatVector.fromArray(S, c, c0 + VL).fma(s, c01).intoArray(c, c0 + VL);
         if (valid < 2) return;
-        store(c10, c, c0 + ldc, mode, rs, r + 1);
-        store(c11, c, c0 + ldc + VL, mode, rs, r + 1);
+        s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 1]);
+        FloatVector.fromArray(S, c, c0 + ldc).fma(s, c10).intoArray(c, c0 + ldc);
+        FloatVector.fromArray(S, c, c0 + ldc + VL).fma(s, c11).intoArray(c, c0 + ldc + VL);
         if (valid < 3) return;
-        store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
-        store(c21, c, c0 + 2 * ldc + VL, mode, rs, r + 2);
+        s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 2]);
+        FloatVector.fromArray(S, c, c0 + 2 * ldc).fma(s, c20).intoArray(c, c0 + 2 * ldc);
+        FloatVector.fromArray(S, c, c0 + 2 * ldc + VL).fma(s, c21).intoArray(c, c0 + 2 * ldc + VL);
         if (valid < 4) return;
-        store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
-        store(c31, c, c0 + 3 * ldc + VL, mode, rs, r + 3);
+        s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 3]);
+        FloatVector.fromArray(S, c, c0 + 3 * ldc).fma(s, c30).intoArray(c, c0 + 3 * ldc);
+        FloatVector.fromArray(S, c, c0 + 3 * ldc + VL).fma(s, c31).intoArray(c, c0 + 3 * ldc + VL);
     }
 
     private static void k4x1g(int depth, float[] a, int a0, float[] b, int b0, float[] c, int c0, int ldc, int mode,
@@ -723,6 +744,12 @@ final class FlashAttentionVector {
         if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
     }
 
+    /**
+     * Stores one accumulator by {@code mode}. A helper like this one is inlined only while the compilation is below
+     * C2's node budget (NodeCountInliningCutoff, about 18,000 parsed nodes, a few hundred per Vector API call);
+     * past it the call is made with the vector boxed. The kernels with up to eight accumulators call it; k4x2g,
+     * whose loop and three modes take more, writes its stores out.
+     */
     private static void store(FloatVector acc, float[] c, int at, int mode, float[] rs, int r) {
         switch (mode) {
             case SET -> acc.intoArray(c, at);
