@@ -63,6 +63,19 @@ public abstract class BatchNorm extends UnaryModule {
 
     @Override
     public Tensor forward(Tensor x) {
+        return forward(x, false);
+    }
+
+    /**
+     * {@code relu(forward(x))} as one op ({@link Normalization#batchNormRelu}): the same values and gradients,
+     * without allocating the normalized tensor or the ReLU's gradient. {@link Sequential} calls it for a
+     * BatchNorm followed by a ReLU.
+     */
+    public Tensor forwardRelu(Tensor x) {
+        return forward(x, true);
+    }
+
+    private Tensor forward(Tensor x, boolean relu) {
         if (!acceptsRank(x.dim())) {
             throw new IllegalArgumentException(header() + ": expected " + expectedRanks() + " input (got " + x.dim()
                     + "D input of shape " + Shape.str(x.shape()) + ")");
@@ -75,8 +88,10 @@ public abstract class BatchNorm extends UnaryModule {
         double factor = momentum != null ? momentum : counting ? 1.0 / (numBatchesTracked().item() + 1) : 0.0;
         boolean useBatchStats = isTraining() || (runningMean() == null && runningVar() == null);
         boolean passStats = !isTraining() || trackRunningStats;
-        Tensor y = Normalization.batchNorm(x, passStats ? runningMean() : null, passStats ? runningVar() : null, weight(),
-                bias(), useBatchStats, (float) factor, (float) eps);
+        Tensor rm = passStats ? runningMean() : null, rv = passStats ? runningVar() : null;
+        Tensor y = relu
+                ? Normalization.batchNormRelu(x, rm, rv, weight(), bias(), useBatchStats, (float) factor, (float) eps)
+                : Normalization.batchNorm(x, rm, rv, weight(), bias(), useBatchStats, (float) factor, (float) eps);
         // Counted after the op succeeded (PyTorch counts first), so a rejected input changes no state.
         if (counting) {
             try (var ignored = GradMode.noGrad()) {

@@ -44,17 +44,30 @@ public final class Sequential extends UnaryModule {
 
     /**
      * Runs every layer in order. Layers are {@link UnaryModule}s by construction; a non-unary module put in
-     * with {@link #registerModule} is refused here, naming it.
+     * with {@link #registerModule} is refused here, naming it. A {@link BatchNorm} directly followed by a
+     * {@link ReLU} runs as one op ({@link BatchNorm#forwardRelu}): the same values and gradients, two fewer
+     * tensors of the activation's size.
      */
     @Override
     public Tensor forward(Tensor x) {
-        for (Map.Entry<String, Module> e : childSlots().entrySet()) {
-            if (!(e.getValue() instanceof UnaryModule layer)) {
-                throw new IllegalStateException("Sequential: child (" + e.getKey() + ") "
-                        + (e.getValue() == null ? "None" : e.getValue().header()) + " is not a UnaryModule and cannot be chained");
+        List<Map.Entry<String, Module>> children = new ArrayList<>(childSlots().entrySet());
+        for (int i = 0; i < children.size(); i++) {
+            UnaryModule layer = unary(children.get(i));
+            if (layer instanceof BatchNorm bn && i + 1 < children.size() && unary(children.get(i + 1)) instanceof ReLU) {
+                x = bn.forwardRelu(x);
+                i++;
+            } else {
+                x = layer.forward(x);
             }
-            x = layer.forward(x);
         }
         return x;
+    }
+
+    private static UnaryModule unary(Map.Entry<String, Module> child) {
+        if (!(child.getValue() instanceof UnaryModule layer)) {
+            throw new IllegalStateException("Sequential: child (" + child.getKey() + ") "
+                    + (child.getValue() == null ? "None" : child.getValue().header()) + " is not a UnaryModule and cannot be chained");
+        }
+        return layer;
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.attn4j.autograd.GradMode;
 import org.attn4j.kernels.BatchNormKernel;
+import org.attn4j.kernels.Elementwise;
 import org.attn4j.kernels.LayerNormKernel;
 import org.attn4j.kernels.Parallel;
 import org.attn4j.tensor.DType;
@@ -103,7 +104,24 @@ public final class Normalization {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, float momentum, float eps) {
-        String op = "batch_norm";
+        return batchNorm("batch_norm", x, runningMean, runningVar, weight, bias, training, momentum, eps, false);
+    }
+
+    /**
+     * {@code F.relu(F.batch_norm(...))} as one op, with {@link #batchNorm}'s arguments: the same values and
+     * gradients, bit for bit, as the two ops composed (NormalizationTest holds them together). Each channel is
+     * normalized and then clamped while it is in cache, and the backward masks the incoming gradient into the
+     * input gradient's buffer; so neither the normalized tensor nor the ReLU's gradient is allocated, two
+     * tensors of the input's size per layer (oneDNN's batch-norm with a ReLU post-op does the same).
+     * {@link org.attn4j.nn.Sequential} runs a BatchNorm followed by a ReLU through it.
+     */
+    public static Tensor batchNormRelu(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                       boolean training, float momentum, float eps) {
+        return batchNorm("batch_norm_relu", x, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+    }
+
+    private static Tensor batchNorm(String op, Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+                                    Tensor bias, boolean training, float momentum, float eps, boolean relu) {
         Arithmetic.requireFloat(op, x);
         int[] xs = x.shape();
         if (xs.length < 2) {
@@ -159,6 +177,12 @@ public final class Normalization {
                 invstd[c] = is;
                 float w = wd == null ? 1f : wd[c], bb = bd == null ? 0f : bd[c];
                 BatchNormKernel.normalize(xd, y, c * spatial, cs, batch, spatial, m, is, w, bb);
+                if (relu) {
+                    for (int b = 0; b < batch; b++) {
+                        int o = b * cs + c * spatial;
+                        Elementwise.unary(Elementwise.Unary.RELU, y, o, y, o, spatial);
+                    }
+                }
             }
         });
 
@@ -172,15 +196,25 @@ public final class Normalization {
 
         Tensor[] inputs = inputsOf(x, weight, bias);
         return Tensor.result(y, xs, op, g -> {
-            float[] gd = g.contiguousData();
+            float[] gOut = g.contiguousData();
             boolean wantX = x.requiresGrad();
             boolean wantW = weight != null && weight.requiresGrad();
             boolean wantB = bias != null && bias.requiresGrad();
-            float[] dx = wantX ? new float[gd.length] : null;
+            // With the ReLU, the gradient reaching the batch norm is g where y > 0, else 0: it is written into
+            // dx's buffer (a buffer of its own when dx is not wanted) and the kernels below read it from there;
+            // each element of dx is computed from the same element of it, so in place is safe.
+            float[] gd = relu ? new float[gOut.length] : gOut;
+            float[] dx = wantX ? (relu ? gd : new float[gd.length]) : null;
             float[] dw = wantW ? new float[channels] : null, db = wantB ? new float[channels] : null;
             Parallel.forRangeByCost(channels, 6L * count, (from, to) -> {
                 for (int c = from; c < to; c++) {
                     float m = mean[c], is = invstd[c];
+                    if (relu) {
+                        for (int b = 0; b < batch; b++) {
+                            int o = b * cs + c * spatial;
+                            Elementwise.unaryGrad(Elementwise.UnaryGrad.RELU, gOut, o, y, o, gd, o, spatial);
+                        }
+                    }
                     double[] sums = BatchNormKernel.gradSums(xd, gd, c * spatial, cs, batch, spatial, m);
                     double sumG = sums[0], dotp = sums[1];
                     if (wantW) dw[c] = (float) (dotp * is);

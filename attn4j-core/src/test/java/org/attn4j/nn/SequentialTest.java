@@ -25,6 +25,35 @@ class SequentialTest {
         assertThrows(IndexOutOfBoundsException.class, () -> s.get(3));
     }
 
+    /**
+     * BatchNorm2d followed by ReLU runs fused (BatchNorm.forwardRelu): the same output, gradients, running
+     * statistics and batch count as the layers one by one, bit for bit, and the same state dict keys.
+     */
+    @Test
+    void batchNormThenReluRunsFusedWithTheSameResults() {
+        Generator g = new Generator(2);
+        Tensor x = Tensor.randn(g, 4, 3, 5, 5), up = Tensor.randn(g, 4, 3, 5, 5);
+        BatchNorm2d fusedBn = new BatchNorm2d(3), plainBn = new BatchNorm2d(3);
+        Sequential s = new Sequential(fusedBn, new ReLU());
+        assertEquals(List.of("0.weight", "0.bias", "0.running_mean", "0.running_var", "0.num_batches_tracked"),
+                List.copyOf(s.stateDict().keySet()));
+        for (int step = 0; step < 2; step++) {
+            Tensor xf = x.detach().requiresGrad(true), xp = x.detach().requiresGrad(true);
+            Tensor yf = s.forward(xf), yp = new ReLU().forward(plainBn.forward(xp));
+            yf.backward(up);
+            yp.backward(up);
+            Assertions2.assertClose("output", yp, yf, 0, 0);
+            Assertions2.assertClose("grad x", xp.grad(), xf.grad(), 0, 0);
+            Assertions2.assertClose("grad weight", plainBn.weight().grad(), fusedBn.weight().grad(), 0, 0);
+            Assertions2.assertClose("running_mean", plainBn.runningMean(), fusedBn.runningMean(), 0, 0);
+            Assertions2.assertClose("running_var", plainBn.runningVar(), fusedBn.runningVar(), 0, 0);
+            assertEquals(step + 1, (int) fusedBn.numBatchesTracked().item());
+        }
+        s.eval();
+        plainBn.eval();
+        Assertions2.assertClose("eval output", new ReLU().forward(plainBn.forward(x)), s.forward(x), 0, 0);
+    }
+
     @Test
     void namedLayersKeepTheirNames() {
         // nn.Sequential(OrderedDict([("fc1", nn.Linear(2, 3)), ("act", nn.GELU()), ("fc2", nn.Linear(3, 1))]))

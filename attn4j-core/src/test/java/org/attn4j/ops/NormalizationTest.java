@@ -114,6 +114,12 @@ class NormalizationTest {
      */
     private static void checkBatchNorm(String what, int[] shape, boolean affine, boolean track, boolean training,
                                        float momentum, float eps, long seed) {
+        checkBatchNorm(what, shape, affine, track, training, momentum, eps, seed, false);
+    }
+
+    /** {@link #checkBatchNorm} of batch_norm alone, or (with {@code relu}) of batchNormRelu against relu(batch_norm). */
+    private static void checkBatchNorm(String what, int[] shape, boolean affine, boolean track, boolean training,
+                                       float momentum, float eps, long seed, boolean relu) {
         Generator g = new Generator(seed);
         int c = shape[1];
         Tensor x = Tensor.randn(g, shape).mul(2f).add(0.5f);
@@ -128,7 +134,9 @@ class NormalizationTest {
         Tensor wl = affine ? w.detach().requiresGrad(true) : null;
         Tensor bl = affine ? b.detach().requiresGrad(true) : null;
         Tensor rm = track ? rm0.contiguousCopy() : null, rv = track ? rv0.contiguousCopy() : null;
-        Tensor y = Normalization.batchNorm(xl, rm, rv, wl, bl, training, momentum, eps);
+        Tensor y = relu
+                ? Normalization.batchNormRelu(xl, rm, rv, wl, bl, training, momentum, eps)
+                : Normalization.batchNorm(xl, rm, rv, wl, bl, training, momentum, eps);
         y.backward(up);
 
         // libtorch
@@ -148,6 +156,7 @@ class NormalizationTest {
                 // 1 - momentum to get PyTorch's. Axis -1 makes DJL call torch.batch_norm on the layout as is.
                 yn = xn.getNDArrayInternal().batchNorm(xn, rmn, rvn, wn, bn, -1, 1f - momentum, eps, training)
                         .singletonOrThrow();
+                if (relu) yn = ai.djl.nn.Activation.relu(yn);
                 gc.backward(yn.mul(Torch.nd(m, up)).sum());
             }
             double atol = 2e-6, rtol = 2e-6;
@@ -187,6 +196,56 @@ class NormalizationTest {
                         + " track=" + track, shape, affine, track, training, momentum, 1e-5f, 200 + trial++);
             }
         }
+    }
+
+    @Test
+    void batchNormReluMatchesTorch() {
+        Generator g = new Generator(23);
+        int[][] shapes = {{8, 5}, {4, 3, 7}, {2, 4, 5, 6}, {3, 2, 1, 9}};
+        int trial = 0;
+        for (int[] shape : shapes) {
+            for (int mode = 0; mode < 3; mode++) {
+                boolean training = mode < 2, affine = mode != 1;
+                checkBatchNorm("batch_norm_relu " + Arrays.toString(shape) + " training=" + training + " affine=" + affine,
+                        shape, affine, true, training, 0.05f + g.nextInt(5) * 0.1f, 1e-5f, 300 + trial++, true);
+            }
+        }
+    }
+
+    /**
+     * The fused op against the two ops composed, on [16, 8, 12, 12] (long channels, so the vector loops and
+     * the parallel split run): output and every gradient equal bit for bit, in training and evaluation, and
+     * with x not requiring a gradient (the masked gradient then needs a buffer of its own).
+     */
+    @Test
+    void batchNormReluIsBatchNormThenReluBitForBit() {
+        Generator g = new Generator(24);
+        int[] shape = {16, 8, 12, 12};
+        Tensor x = Tensor.randn(g, shape), w = Tensor.randn(g, 8).add(1f), b = Tensor.randn(g, 8).mul(0.5f);
+        Tensor up = Tensor.randn(g, shape);
+        for (int mode = 0; mode < 3; mode++) {
+            boolean training = mode != 1, xGrad = mode != 2;
+            Tensor[] fused = batchNormReluRun(x, w, b, up, training, xGrad, true);
+            Tensor[] composed = batchNormReluRun(x, w, b, up, training, xGrad, false);
+            String[] names = {"output", "grad x", "grad weight", "grad bias", "running_mean", "running_var"};
+            for (int i = 0; i < names.length; i++) {
+                if (composed[i] == null) continue;
+                assertEquals(0.0, Assertions2.maxAbsDiff(composed[i], fused[i]),
+                        "batch_norm_relu " + names[i] + " (training=" + training + ", x grad=" + xGrad + ")");
+            }
+        }
+    }
+
+    /** Output, grads of x, weight, bias and the running stats after one call, fused or as relu(batch_norm). */
+    private static Tensor[] batchNormReluRun(Tensor x, Tensor w, Tensor b, Tensor up, boolean training, boolean xGrad,
+                                             boolean fused) {
+        Tensor xl = x.detach().requiresGrad(xGrad), wl = w.detach().requiresGrad(true), bl = b.detach().requiresGrad(true);
+        Tensor rm = Tensor.zeros(8), rv = Tensor.ones(8);
+        Tensor y = fused
+                ? Normalization.batchNormRelu(xl, rm, rv, wl, bl, training, 0.1f, 1e-5f)
+                : Activations.relu(Normalization.batchNorm(xl, rm, rv, wl, bl, training, 0.1f, 1e-5f));
+        y.backward(up);
+        return new Tensor[] {y.detach(), xGrad ? xl.grad() : null, wl.grad(), bl.grad(), rm, rv};
     }
 
     @Test
