@@ -31,6 +31,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
  *
+ * <p>The micro-kernels store their tile with Vector API calls written out, not through a helper method
+ * taking the accumulators. C2 inlines the micro-kernels into {@code macro}, and past about 18,000 parsed IR
+ * nodes (NodeCountInliningCutoff; each Vector API call parses to a few hundred) it stops inlining methods
+ * other than the Vector API's own: a store helper reached there was called with its vectors boxed
+ * (LogCompilation showed it, an allocation per row of every tile). Vector API methods themselves are inlined
+ * late instead of refused.
+ *
  * <p>Threads: each B block is packed once into a buffer all threads share, then C is cut into tasks
  * (rows when A has enough MR panels, each thread packing its own A blocks; B panels otherwise) that the
  * pool threads take in turn. Every element of C is computed by the same operations in the same order
@@ -382,9 +389,28 @@ final class GemmVector {
             x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
         }
-        store(c00, c01, c02, c, co, alpha, beta);
-        store(c10, c11, c12, c, co + ldc, alpha, beta);
-        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
+        // C = alpha·acc (+ beta·C when beta is not 0: C is not read otherwise), written out (see the class comment).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(av).intoArray(c, co); c01.mul(av).intoArray(c, co + L); c02.mul(av).intoArray(c, co + 2 * L);
+            co += ldc;
+            c10.mul(av).intoArray(c, co); c11.mul(av).intoArray(c, co + L); c12.mul(av).intoArray(c, co + 2 * L);
+            co += ldc;
+            c20.mul(av).intoArray(c, co); c21.mul(av).intoArray(c, co + L); c22.mul(av).intoArray(c, co + 2 * L);
+            return;
+        }
+        FloatVector bv = FloatVector.broadcast(S, beta);
+        FloatVector.fromArray(S, c, co).fma(bv, c00.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c01.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c02.mul(av)).intoArray(c, co + 2 * L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).fma(bv, c10.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c11.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c12.mul(av)).intoArray(c, co + 2 * L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).fma(bv, c20.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c21.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c22.mul(av)).intoArray(c, co + 2 * L);
     }
 
     /** C[4, NR] = alpha * Apanel[4, kc] * Bpanel[kc, NR] + beta * C, twelve vector accumulators. */
@@ -408,27 +434,34 @@ final class GemmVector {
             x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        store(c00, c01, c02, c, co, alpha, beta);
-        store(c10, c11, c12, c, co + ldc, alpha, beta);
-        store(c20, c21, c22, c, co + 2 * ldc, alpha, beta);
-        store(c30, c31, c32, c, co + 3 * ldc, alpha, beta);
-    }
-
-    /** One row of a tile: {@code C[ci : ci+NR] = alpha * acc + beta * C}, C not read when beta is 0. */
-    private static void store(FloatVector v0, FloatVector v1, FloatVector v2, float[] c, int ci,
-                              float alpha, float beta) {
-        v0 = v0.mul(alpha);
-        v1 = v1.mul(alpha);
-        v2 = v2.mul(alpha);
-        if (beta != 0f) {
-            FloatVector bv = FloatVector.broadcast(S, beta);
-            v0 = FloatVector.fromArray(S, c, ci).fma(bv, v0);
-            v1 = FloatVector.fromArray(S, c, ci + L).fma(bv, v1);
-            v2 = FloatVector.fromArray(S, c, ci + 2 * L).fma(bv, v2);
+        // C = alpha·acc (+ beta·C when beta is not 0: C is not read otherwise), written out (see the class comment).
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) {
+            c00.mul(av).intoArray(c, co); c01.mul(av).intoArray(c, co + L); c02.mul(av).intoArray(c, co + 2 * L);
+            co += ldc;
+            c10.mul(av).intoArray(c, co); c11.mul(av).intoArray(c, co + L); c12.mul(av).intoArray(c, co + 2 * L);
+            co += ldc;
+            c20.mul(av).intoArray(c, co); c21.mul(av).intoArray(c, co + L); c22.mul(av).intoArray(c, co + 2 * L);
+            co += ldc;
+            c30.mul(av).intoArray(c, co); c31.mul(av).intoArray(c, co + L); c32.mul(av).intoArray(c, co + 2 * L);
+            return;
         }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + L);
-        v2.intoArray(c, ci + 2 * L);
+        FloatVector bv = FloatVector.broadcast(S, beta);
+        FloatVector.fromArray(S, c, co).fma(bv, c00.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c01.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c02.mul(av)).intoArray(c, co + 2 * L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).fma(bv, c10.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c11.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c12.mul(av)).intoArray(c, co + 2 * L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).fma(bv, c20.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c21.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c22.mul(av)).intoArray(c, co + 2 * L);
+        co += ldc;
+        FloatVector.fromArray(S, c, co).fma(bv, c30.mul(av)).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).fma(bv, c31.mul(av)).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c32.mul(av)).intoArray(c, co + 2 * L);
     }
 
     /**
