@@ -326,20 +326,20 @@ final class Conv2dVector {
             a = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
         }
-        store(c, co, beta, c00, c01, c02);
-        store(c, co + ldc, beta, c10, c11, c12);
-        store(c, co + 2 * ldc, beta, c20, c21, c22);
-    }
-
-    private static void store(float[] c, int ci, float beta, FloatVector v0, FloatVector v1, FloatVector v2) {
+        // The stores are written out, not left to a helper taking the accumulators: past C2's node budget such a
+        // helper is called with its vectors boxed (see GemmVector's class comment).
+        int c1 = co + ldc, c2 = co + 2 * ldc;
         if (beta != 0f) {
-            v0 = v0.add(FloatVector.fromArray(S, c, ci));
-            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
-            v2 = v2.add(FloatVector.fromArray(S, c, ci + 2 * L));
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, c1 + 2 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, c2 + 2 * L));
         }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + L);
-        v2.intoArray(c, ci + 2 * L);
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L); c12.intoArray(c, c1 + 2 * L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L); c22.intoArray(c, c2 + 2 * L);
     }
 
     /**
@@ -364,19 +364,18 @@ final class Conv2dVector {
             a = FloatVector.broadcast(S, x[a3 + p]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
         }
-        store2(c, co, accumulate, c00, c01);
-        store2(c, co + ldc, accumulate, c10, c11);
-        store2(c, co + 2 * ldc, accumulate, c20, c21);
-        store2(c, co + 3 * ldc, accumulate, c30, c31);
-    }
-
-    private static void store2(float[] c, int ci, boolean accumulate, FloatVector v0, FloatVector v1) {
+        // Stores written out, as in kernelRows.
+        int c1 = co + ldc, c2 = co + 2 * ldc, c3 = co + 3 * ldc;
         if (accumulate) {
-            v0 = v0.add(FloatVector.fromArray(S, c, ci));
-            v1 = v1.add(FloatVector.fromArray(S, c, ci + L));
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, c3)); c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
         }
-        v0.intoArray(c, ci);
-        v1.intoArray(c, ci + L);
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
     }
 
     /**

@@ -543,6 +543,11 @@ final class FlashAttentionVector {
 
     // ================================================================== the small matrix product
 
+    // The micro-kernels below (k4x2p ... k4x1g) store their accumulators with Vector API calls written out, not
+    // through a helper method taking them: C2 inlines these kernels into their callers, and past about 18,000
+    // parsed IR nodes (NodeCountInliningCutoff) it stops inlining methods other than the Vector API's own, so
+    // such a helper was called with its vectors boxed (LogCompilation showed it for k4x2g). See GemmVector.
+
     /**
      * {@code C[rows, cols] = A·B} ({@link #SET}) or {@code C += A·B} ({@link #ADD}), where
      * {@code A(r, p) = a[aOff + r·ars + p·aps]} is read by broadcasts (any strides: a transposed A costs nothing) and
@@ -591,17 +596,18 @@ final class FlashAttentionVector {
             c30 = y.fma(x0, c30);
             c31 = y.fma(x1, c31);
         }
-        store(c00, c, c0, mode, null, 0);
-        store(c01, c, c0 + cvs, mode, null, 0);
-        if (valid < 2) return;
-        store(c10, c, c0 + ldc, mode, null, 0);
-        store(c11, c, c0 + ldc + cvs, mode, null, 0);
-        if (valid < 3) return;
-        store(c20, c, c0 + 2 * ldc, mode, null, 0);
-        store(c21, c, c0 + 2 * ldc + cvs, mode, null, 0);
-        if (valid < 4) return;
-        store(c30, c, c0 + 3 * ldc, mode, null, 0);
-        store(c31, c, c0 + 3 * ldc + cvs, mode, null, 0);
+        // SET or ADD (mmp has no row scale). The stores are written out: see the note above mmp.
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        if (mode == ADD) {
+            c00 = c00.add(FloatVector.fromArray(S, c, c0)); c01 = c01.add(FloatVector.fromArray(S, c, c0 + cvs));
+            if (valid > 1) { c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + cvs)); }
+            if (valid > 2) { c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + cvs)); }
+            if (valid > 3) { c30 = c30.add(FloatVector.fromArray(S, c, r3)); c31 = c31.add(FloatVector.fromArray(S, c, r3 + cvs)); }
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + cvs);
+        if (valid > 1) { c10.intoArray(c, r1); c11.intoArray(c, r1 + cvs); }
+        if (valid > 2) { c20.intoArray(c, r2); c21.intoArray(c, r2 + cvs); }
+        if (valid > 3) { c30.intoArray(c, r3); c31.intoArray(c, r3 + cvs); }
     }
 
     private static void k8x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
@@ -620,14 +626,14 @@ final class FlashAttentionVector {
             c6v = FloatVector.broadcast(S, a[a6 + ai]).fma(x, c6v);
             c7v = FloatVector.broadcast(S, a[a7 + ai]).fma(x, c7v);
         }
-        store(c0v, c, c0, mode, null, 0);
-        store(c1v, c, c0 + ldc, mode, null, 0);
-        store(c2v, c, c0 + 2 * ldc, mode, null, 0);
-        store(c3v, c, c0 + 3 * ldc, mode, null, 0);
-        store(c4v, c, c0 + 4 * ldc, mode, null, 0);
-        store(c5v, c, c0 + 5 * ldc, mode, null, 0);
-        store(c6v, c, c0 + 6 * ldc, mode, null, 0);
-        store(c7v, c, c0 + 7 * ldc, mode, null, 0);
+        if (mode == ADD) {
+            c0v = c0v.add(FloatVector.fromArray(S, c, c0)); c1v = c1v.add(FloatVector.fromArray(S, c, c0 + ldc));
+            c2v = c2v.add(FloatVector.fromArray(S, c, c0 + 2 * ldc)); c3v = c3v.add(FloatVector.fromArray(S, c, c0 + 3 * ldc));
+            c4v = c4v.add(FloatVector.fromArray(S, c, c0 + 4 * ldc)); c5v = c5v.add(FloatVector.fromArray(S, c, c0 + 5 * ldc));
+            c6v = c6v.add(FloatVector.fromArray(S, c, c0 + 6 * ldc)); c7v = c7v.add(FloatVector.fromArray(S, c, c0 + 7 * ldc));
+        }
+        c0v.intoArray(c, c0); c1v.intoArray(c, c0 + ldc); c2v.intoArray(c, c0 + 2 * ldc); c3v.intoArray(c, c0 + 3 * ldc);
+        c4v.intoArray(c, c0 + 4 * ldc); c5v.intoArray(c, c0 + 5 * ldc); c6v.intoArray(c, c0 + 6 * ldc); c7v.intoArray(c, c0 + 7 * ldc);
     }
 
     private static void k4x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
@@ -642,10 +648,17 @@ final class FlashAttentionVector {
             c20 = FloatVector.broadcast(S, a[a2 + ai]).fma(x0, c20);
             c30 = FloatVector.broadcast(S, a[a3 + ai]).fma(x0, c30);
         }
-        store(c00, c, c0, mode, null, 0);
-        if (valid > 1) store(c10, c, c0 + ldc, mode, null, 0);
-        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, null, 0);
-        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, null, 0);
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        if (mode == ADD) {
+            c00 = c00.add(FloatVector.fromArray(S, c, c0));
+            if (valid > 1) c10 = c10.add(FloatVector.fromArray(S, c, r1));
+            if (valid > 2) c20 = c20.add(FloatVector.fromArray(S, c, r2));
+            if (valid > 3) c30 = c30.add(FloatVector.fromArray(S, c, r3));
+        }
+        c00.intoArray(c, c0);
+        if (valid > 1) c10.intoArray(c, r1);
+        if (valid > 2) c20.intoArray(c, r2);
+        if (valid > 3) c30.intoArray(c, r3);
     }
 
     /**
@@ -692,8 +705,7 @@ final class FlashAttentionVector {
             c30 = y.fma(x0, c30);
             c31 = y.fma(x1, c31);
         }
-        // The stores are written out rather than left to store(): eight calls of a helper after the loop
-        // exceed C2's inlining node budget (see store), and a vector passed to a call that is not inlined is boxed.
+        // The stores are written out: see the note above mmp.
         if (mode == SET) {
             c00.intoArray(c, c0);
             c01.intoArray(c, c0 + VL);
@@ -738,23 +750,18 @@ final class FlashAttentionVector {
             c20 = FloatVector.broadcast(S, a[ai + d2]).fma(x0, c20);
             c30 = FloatVector.broadcast(S, a[ai + d3]).fma(x0, c30);
         }
-        store(c00, c, c0, mode, rs, r);
-        if (valid > 1) store(c10, c, c0 + ldc, mode, rs, r + 1);
-        if (valid > 2) store(c20, c, c0 + 2 * ldc, mode, rs, r + 2);
-        if (valid > 3) store(c30, c, c0 + 3 * ldc, mode, rs, r + 3);
-    }
-
-    /**
-     * Stores one accumulator by {@code mode}. A helper like this one is inlined only while the compilation is below
-     * C2's node budget (NodeCountInliningCutoff, about 18,000 parsed nodes, a few hundred per Vector API call);
-     * past it the call is made with the vector boxed. The kernels with up to eight accumulators call it; k4x2g,
-     * whose loop and three modes take more, writes its stores out.
-     */
-    private static void store(FloatVector acc, float[] c, int at, int mode, float[] rs, int r) {
-        switch (mode) {
-            case SET -> acc.intoArray(c, at);
-            case ADD -> FloatVector.fromArray(S, c, at).add(acc).intoArray(c, at);
-            default -> FloatVector.fromArray(S, c, at).fma(FloatVector.broadcast(S, rs[r]), acc).intoArray(c, at);
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        if (mode == SET) {
+            c00.intoArray(c, c0);
+            if (valid > 1) c10.intoArray(c, r1);
+            if (valid > 2) c20.intoArray(c, r2);
+            if (valid > 3) c30.intoArray(c, r3);
+            return;
         }
+        // ADD as C·1 + acc (the same bits as C + acc), SCALE as C·rs[row] + acc; written out, as in k4x2g.
+        FloatVector.fromArray(S, c, c0).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r]), c00).intoArray(c, c0);
+        if (valid > 1) FloatVector.fromArray(S, c, r1).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 1]), c10).intoArray(c, r1);
+        if (valid > 2) FloatVector.fromArray(S, c, r2).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 2]), c20).intoArray(c, r2);
+        if (valid > 3) FloatVector.fromArray(S, c, r3).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 3]), c30).intoArray(c, r3);
     }
 }
