@@ -223,9 +223,8 @@ final class Conv2dVector {
                         int kc = Math.min(kcStep, K - pc);
                         packRows(xp.data(), rowBase, pc, kc, cols, runStart, runLen, nRuns, bp);
                         int aBlock = gi * Mpad * K + pc * Mpad;
-                        float beta = pc == 0 ? 0f : 1f;
                         for (int r = 0; r < mPanels; r++) {
-                            GemmVector.kernel(MR, kc, ap, aBlock + r * kc * MR, bp, 0, cp, r * MR * NR, NR, 1f, beta);
+                            GemmVector.kernel(MR, kc, ap, aBlock + r * kc * MR, bp, 0, cp, r * MR * NR, NR, pc != 0);
                         }
                     }
                     for (int o = 0; o < Og; o++) {
@@ -283,9 +282,8 @@ final class Conv2dVector {
                     for (int pc = 0; pc < K; pc += kcStep) {
                         int kc = Math.min(kcStep, K - pc);
                         int aBlock = gi * Mpad * K + pc * Mpad;
-                        float beta = pc == 0 ? 0f : 1f;
                         for (int r = 0; r < mPanels; r++) {
-                            kernelRows(kc, ap, aBlock + r * kc * MR, xp.data(), tapOff, pc, xBase, cp, r * MR * NR, NR, beta);
+                            kernelRows(kc, ap, aBlock + r * kc * MR, xp.data(), tapOff, pc, xBase, cp, r * MR * NR, NR, pc != 0);
                         }
                     }
                     for (int o = 0; o < Og; o++) {
@@ -306,11 +304,11 @@ final class Conv2dVector {
     }
 
     /**
-     * {@code C[3, NR] = Apanel[3, kc] * B (+ C when beta is 1)}, with B's row p read in place at
+     * {@code C[3, NR] = Apanel[3, kc] * B (+ C when accumulate)}, with B's row p read in place at
      * {@code x[rowOff[ro + p] + xBase ..]}: {@link GemmVector}'s 3 x 3-vector tile with unpacked B rows.
      */
     private static void kernelRows(int kc, float[] ap, int ao, float[] x, int[] rowOff, int ro, int xBase,
-                                   float[] c, int co, int ldc, float beta) {
+                                   float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
@@ -327,9 +325,10 @@ final class Conv2dVector {
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21); c22 = a.fma(b2, c22);
         }
         // The stores are written out, not left to a helper taking the accumulators: past C2's node budget such a
-        // helper is called with its vectors boxed (see GemmVector's class comment).
+        // helper is called with its vectors boxed (see GemmVector's class comment). No float argument is live
+        // across the loop, where it would take one of the sixteen vector registers.
         int c1 = co + ldc, c2 = co + 2 * ldc;
-        if (beta != 0f) {
+        if (accumulate) {
             c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
             c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
             c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
@@ -519,7 +518,7 @@ final class Conv2dVector {
                         }
                         p += run;
                     }
-                    float beta = pb == 0 ? 0f : 1f;
+                    boolean accumulate = pb != 0;
                     for (int q = q0; q < q1; q++) {
                         // Taps past K repeat the last one: valid reads, results dropped.
                         for (int jj = 0; jj < NR; jj++) taps[jj] = tapOff[Math.min(q * NR + jj, K - 1)];
@@ -527,7 +526,7 @@ final class Conv2dVector {
                         packRows(xp.data(), bases, 0, kc, taps, runStart, runLen, nRuns, bp);
                         int cBase = (q - q0) * Mpad * NR;
                         for (int r = 0; r < mPanels; r++) {
-                            GemmVector.kernel(MR, kc, ap, r * kc * MR, bp, 0, acc, cBase + r * MR * NR, NR, 1f, beta);
+                            GemmVector.kernel(MR, kc, ap, r * kc * MR, bp, 0, acc, cBase + r * MR * NR, NR, accumulate);
                         }
                     }
                 }

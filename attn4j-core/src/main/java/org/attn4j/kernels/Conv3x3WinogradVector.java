@@ -127,7 +127,7 @@ final class Conv3x3WinogradVector {
                 for (int xi = 0; xi < XI; xi++) {
                     for (int r = 0; r < mPanels; r++) {
                         GemmVector.kernel(MR, C, u, (xi * Mpad + r * MR) * C, v, xi * C * NR,
-                                m, (xi * Mpad + r * MR) * NR, NR, 1f, 0f);
+                                m, (xi * Mpad + r * MR) * NR, NR, false);
                     }
                 }
                 for (int k = 0; k < inBlock; k++) {

@@ -219,6 +219,7 @@ final class GemmVector {
         int mcMax = mr * MC_PANELS;
         float[] ap = buf.a(kc * Math.min(ceilDiv(i1 - i0, mr) * mr, mcMax));
         float[] tile = buf.tile;
+        boolean direct = alpha == 1f && (betaK == 0f || betaK == 1f);   // the kernels write C = acc or C += acc
         for (int ic = i0; ic < i1; ic += mcMax) {
             int mc = Math.min(mcMax, i1 - ic);
             packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, mr);
@@ -230,14 +231,17 @@ final class GemmVector {
                     int rows = Math.min(mr, mc - ir);
                     int ao = ir * kc;
                     int co = cOff + (ic + ir) * ldc + jc + jr;
-                    if (rows == mr && nr == NR) {
-                        kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, alpha, betaK);
+                    if (direct && rows == mr && nr == NR) {
+                        kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, betaK == 1f);
                     } else {
-                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, 1f, 0f);
+                        // Edge tiles, and any alpha or beta other than (1, 0 or 1): through the scratch tile, as
+                        // alpha·acc + beta·C with one rounding of the sum (the fast path's bits when it applies).
+                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, false);
                         for (int i = 0; i < rows; i++) {
                             int ci = co + i * ldc, ti = i * NR;
                             for (int j = 0; j < nr; j++) {
-                                c[ci + j] = betaK == 0f ? alpha * tile[ti + j] : alpha * tile[ti + j] + betaK * c[ci + j];
+                                float v = alpha * tile[ti + j];
+                                c[ci + j] = betaK == 0f ? v : Math.fma(betaK, c[ci + j], v);
                             }
                         }
                     }
@@ -365,15 +369,16 @@ final class GemmVector {
         }
     }
 
+    /** The MR x NR micro-kernel: {@code C = acc}, or {@code C += acc} when {@code accumulate}. */
     static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
-                               float[] c, int co, int ldc, float alpha, float beta) {
-        if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
-        else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, alpha, beta);
+                       float[] c, int co, int ldc, boolean accumulate) {
+        if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
+        else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
     }
 
-    /** C[3, NR] = alpha * Apanel[3, kc] * Bpanel[kc, NR] + beta * C, nine vector accumulators. */
+    /** C[3, NR] = Apanel[3, kc] * Bpanel[kc, NR] (+ C when accumulate), nine vector accumulators. */
     private static void kernel3x3(int kc, float[] ap, int ao, float[] bp, int bo,
-                                  float[] c, int co, int ldc, float alpha, float beta) {
+                                  float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
@@ -389,33 +394,25 @@ final class GemmVector {
             x = FloatVector.broadcast(S, ap[ai + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
         }
-        // C = alpha·acc (+ beta·C when beta is not 0: C is not read otherwise), written out (see the class comment).
-        FloatVector av = FloatVector.broadcast(S, alpha);
-        if (beta == 0f) {
-            c00.mul(av).intoArray(c, co); c01.mul(av).intoArray(c, co + L); c02.mul(av).intoArray(c, co + 2 * L);
-            co += ldc;
-            c10.mul(av).intoArray(c, co); c11.mul(av).intoArray(c, co + L); c12.mul(av).intoArray(c, co + 2 * L);
-            co += ldc;
-            c20.mul(av).intoArray(c, co); c21.mul(av).intoArray(c, co + L); c22.mul(av).intoArray(c, co + 2 * L);
-            return;
+        // C (+)= acc, written out (see the class comment). No float arguments: one live across the loop takes a
+        // register, and C2 then spilled three accumulators to the stack in every K step.
+        int r1 = co + ldc, r2 = co + 2 * ldc;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, r1 + 2 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, r2 + 2 * L));
         }
-        FloatVector bv = FloatVector.broadcast(S, beta);
-        FloatVector.fromArray(S, c, co).fma(bv, c00.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c01.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c02.mul(av)).intoArray(c, co + 2 * L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).fma(bv, c10.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c11.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c12.mul(av)).intoArray(c, co + 2 * L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).fma(bv, c20.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c21.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c22.mul(av)).intoArray(c, co + 2 * L);
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
     }
 
-    /** C[4, NR] = alpha * Apanel[4, kc] * Bpanel[kc, NR] + beta * C, twelve vector accumulators. */
+    /** C[4, NR] = Apanel[4, kc] * Bpanel[kc, NR] (+ C when accumulate), twelve vector accumulators. */
     private static void kernel4x3(int kc, float[] ap, int ao, float[] bp, int bo,
-                                  float[] c, int co, int ldc, float alpha, float beta) {
+                                  float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
@@ -434,34 +431,23 @@ final class GemmVector {
             x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        // C = alpha·acc (+ beta·C when beta is not 0: C is not read otherwise), written out (see the class comment).
-        FloatVector av = FloatVector.broadcast(S, alpha);
-        if (beta == 0f) {
-            c00.mul(av).intoArray(c, co); c01.mul(av).intoArray(c, co + L); c02.mul(av).intoArray(c, co + 2 * L);
-            co += ldc;
-            c10.mul(av).intoArray(c, co); c11.mul(av).intoArray(c, co + L); c12.mul(av).intoArray(c, co + 2 * L);
-            co += ldc;
-            c20.mul(av).intoArray(c, co); c21.mul(av).intoArray(c, co + L); c22.mul(av).intoArray(c, co + 2 * L);
-            co += ldc;
-            c30.mul(av).intoArray(c, co); c31.mul(av).intoArray(c, co + L); c32.mul(av).intoArray(c, co + 2 * L);
-            return;
+        // C (+)= acc, written out (see the class comment). No float arguments: one live across the loop takes a
+        // register, and C2 then spilled three accumulators to the stack in every K step.
+        int r1 = co + ldc, r2 = co + 2 * ldc, r3 = co + 3 * ldc;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, r1 + 2 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, r2 + 2 * L));
+            c30 = c30.add(FloatVector.fromArray(S, c, r3)); c31 = c31.add(FloatVector.fromArray(S, c, r3 + L));
+            c32 = c32.add(FloatVector.fromArray(S, c, r3 + 2 * L));
         }
-        FloatVector bv = FloatVector.broadcast(S, beta);
-        FloatVector.fromArray(S, c, co).fma(bv, c00.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c01.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c02.mul(av)).intoArray(c, co + 2 * L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).fma(bv, c10.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c11.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c12.mul(av)).intoArray(c, co + 2 * L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).fma(bv, c20.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c21.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c22.mul(av)).intoArray(c, co + 2 * L);
-        co += ldc;
-        FloatVector.fromArray(S, c, co).fma(bv, c30.mul(av)).intoArray(c, co);
-        FloatVector.fromArray(S, c, co + L).fma(bv, c31.mul(av)).intoArray(c, co + L);
-        FloatVector.fromArray(S, c, co + 2 * L).fma(bv, c32.mul(av)).intoArray(c, co + 2 * L);
+        c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
     }
 
     /**
