@@ -7,6 +7,8 @@
 # Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 #   ./bench.sh attention [--threads T] [--reps R] [--no-long]
 #   ./bench.sh block [--threads T] [--reps R] [--batch 8] [--geometry vit-b|fashion]   one transformer block fwd + bwd
+#   ./bench.sh jit-report LOGFILE   calls C2 left boxing vectors; write LOGFILE with
+#     BENCH_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=LOGFILE" ./bench.sh NAME ...
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"

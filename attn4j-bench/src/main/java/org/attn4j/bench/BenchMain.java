@@ -18,6 +18,10 @@ public final class BenchMain {
             usage();
             System.exit(2);
         }
+        if (args[0].equals("jit-report")) {   // reads a log file; starts no libtorch
+            JitReport.run(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (!"true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) {
             System.err.println("bench: refusing to start libtorch without DJL_OFFLINE=true in the environment "
                     + "(DJL would otherwise contact hosts on start-up); run through bench.sh");
@@ -63,5 +67,6 @@ public final class BenchMain {
         System.err.println("                                                   N=32768 forward in a child JVM with -Xmx1g");
         System.err.println("  block [--threads T] [--reps R] [--batch 8]       one ViT-B block forward + backward vs the same block");
         System.err.println("                                                   composed from libtorch ops, same weights, libtorch autograd");
+        System.err.println("  jit-report LOGFILE                               C2 calls left boxing vectors, from a -XX:+LogCompilation log");
     }
 }
