@@ -7,6 +7,13 @@ import java.util.Arrays;
  * on shared, noisy machines (ANCHORS.md: 2x swings minutes apart) only a ratio measured this way means
  * anything. Rep i runs {@code a} then {@code b} when i is even and {@code b} then {@code a} when odd, so
  * neither always gets the warmer caches.
+ *
+ * <p>Each timed rep starts after the calling thread has busy-waited {@code -Dbench.settleMs} (default 10 ms).
+ * libtorch's OpenMP runtime (GNU libgomp, shipped with DJL's libtorch) keeps its workers spinning for a few
+ * milliseconds after each parallel region before they sleep (GOMP_SPINCOUNT, 300,000 spins by default); without
+ * the pause they competed for the cores with the attn4j rep that followed. The pause busy-waits rather than
+ * sleeps so that the cores do not drop into idle states between reps (a 20 ms sleep made the short reps of both
+ * sides slower and noisier), and it leaves libtorch's threading inside its own rep as it is.
  */
 final class Interleaved {
     private Interleaved() {}
@@ -45,14 +52,29 @@ final class Interleaved {
         long[] ta = new long[reps], tb = new long[reps];
         for (int i = 0; i < reps; i++) {
             if ((i & 1) == 0) {
-                ta[i] = a.runNanos();
-                tb[i] = b.runNanos();
+                ta[i] = settled(a);
+                tb[i] = settled(b);
             } else {
-                tb[i] = b.runNanos();
-                ta[i] = a.runNanos();
+                tb[i] = settled(b);
+                ta[i] = settled(a);
             }
         }
         return new Stats[] {stats(ta), stats(tb)};
+    }
+
+    /** The busy pause before each timed rep, {@code -Dbench.settleMs} (default 10): see the class comment. */
+    static final long SETTLE_NANOS = Long.getLong("bench.settleMs", 10) * 1_000_000L;
+
+    /** One timed rep of {@code t}, after {@link #settle}. */
+    static long settled(Timed t) throws Exception {
+        settle();
+        return t.runNanos();
+    }
+
+    /** Busy-waits {@link #SETTLE_NANOS} on the calling thread: call before a timed rep (see the class comment). */
+    static void settle() {
+        long until = System.nanoTime() + SETTLE_NANOS;
+        while (System.nanoTime() < until) Thread.onSpinWait();
     }
 
     private static Stats stats(long[] t) {

@@ -172,8 +172,9 @@ final class TrainBench {
         return max;
     }
 
-    /** Runs {@code r} and returns {wall ns, process CPU ns}. */
+    /** Runs {@code r} after {@link Interleaved#settle} and returns {wall ns, process CPU ns}. */
     private static long[] timed(Runnable r) {
+        Interleaved.settle();
         long c0 = OS.getProcessCpuTime(), w0 = System.nanoTime();
         r.run();
         return new long[] {System.nanoTime() - w0, OS.getProcessCpuTime() - c0};
