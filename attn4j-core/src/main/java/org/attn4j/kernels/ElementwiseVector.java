@@ -373,7 +373,7 @@ final class ElementwiseVector {
         FloatVector t = ONE.div(a.fma(HALF, ONE));
         FloatVector q = t.fma(V_Q8, V_Q7).fma(t, V_Q6).fma(t, V_Q5).fma(t, V_Q4).fma(t, V_Q3)
                 .fma(t, V_Q2).fma(t, V_Q1).fma(t, V_Q0);
-        return VectorMath.exp(hi.neg()).mul(ONE.sub(lo)).mul(q);
+        return VectorMath.expNoOverflow(hi.neg()).mul(ONE.sub(lo)).mul(q);
     }
 
     static FloatVector erf(FloatVector x) {
@@ -406,7 +406,7 @@ final class ElementwiseVector {
         FloatVector xc = VectorMath.minConst(x.abs(), GAUSSIAN_CLAMP);
         FloatVector hi = xc.mul(xc);
         FloatVector lo = xc.fma(xc, hi.neg());
-        return VectorMath.exp(hi.mul(MINUS_HALF)).mul(lo.fma(MINUS_HALF, ONE));
+        return VectorMath.expNoOverflow(hi.mul(MINUS_HALF)).mul(lo.fma(MINUS_HALF, ONE));
     }
 
     /** P(t) with t = 1 / (1 + |x|/(2√2)): the lower tail ½ erfc(|x|/√2) over e^(-x²/2). */
@@ -431,7 +431,7 @@ final class ElementwiseVector {
         // Its relative accuracy holds where 1 / (1 + e^|2u|) would be 0 (e^|2u| overflows past |2u| = 88.7,
         // while e^(-|2u|) still has subnormal digits down to |2u| = 104). A second exponential would also
         // exceed what C2 inlines into one compilation (see gelu).
-        FloatVector e = VectorMath.exp(twoU.abs().neg());
+        FloatVector e = VectorMath.expNoOverflow(twoU.abs().neg());
         FloatVector larger = ONE.div(e.add(ONE));
         FloatVector smaller = e.mul(larger);
         VectorMask<Float> negative = twoU.compare(VectorOperators.LT, ZERO);

@@ -181,7 +181,7 @@ final class FlashAttentionVector {
             mNew.intoArray(m, c0);
             FloatVector sum = FloatVector.zero(S);
             for (int j = 0, at = base; j < nj; j++, at += VL) {
-                FloatVector e = VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mu));
+                FloatVector e = VectorMath.expNoOverflow(FloatVector.fromArray(S, st, at).sub(mu));   // <= 0
                 e.intoArray(st, at);
                 sum = sum.add(e);
             }
@@ -354,7 +354,8 @@ final class FlashAttentionVector {
         for (int c0 = 0; c0 < br; c0 += VL) {
             FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
             for (int j = 0, at = c0; j < nj; j++, at += br) {
-                VectorMath.exp(FloatVector.fromArray(S, st, at).sub(mv).sub(lv)).intoArray(st, at);
+                // S - m - log ℓ <= 0 but for the recomputation's rounding: far below overflow.
+                VectorMath.expNoOverflow(FloatVector.fromArray(S, st, at).sub(mv).sub(lv)).intoArray(st, at);
             }
         }
         // dPᵀ = V dOᵀ.

@@ -55,7 +55,7 @@ final class SoftmaxVector {
 
     /** Stores exp(in - max) for one vector of the row and returns it for the sum. */
     private static FloatVector expInto(float[] in, int at, FloatVector max, float[] out, int to) {
-        FloatVector e = VectorMath.exp(FloatVector.fromArray(S, in, at).sub(max));
+        FloatVector e = VectorMath.expNoOverflow(FloatVector.fromArray(S, in, at).sub(max));   // x - max <= 0
         e.intoArray(out, to);
         return e;
     }

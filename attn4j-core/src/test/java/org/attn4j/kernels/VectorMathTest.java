@@ -87,6 +87,49 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * expNoOverflow against exp over every 241st float bit pattern up to 88.72 (9 million inputs, all of the
+     * negative range's exponents), the specials included: the same bits, and NaN for NaN.
+     */
+    @Test
+    void expNoOverflowGivesExpsBitsBelowOverflow() {
+        int block = S.length() * 1024;
+        float[] in = new float[block];
+        float[] special = {Float.NaN, Float.NEGATIVE_INFINITY, -104f, -103.99f, 88.72284f, -150f, 0f, -0f, -1e-30f, -87.3f};
+        System.arraycopy(special, 0, in, 0, special.length);
+        int filled = special.length;
+        long checked = 0;
+        for (long bits = 0; bits <= 0xFFFFFFFFL; bits += 241) {
+            float x = Float.intBitsToFloat((int) bits);
+            if (!(x <= 88.72284f)) continue;
+            in[filled++] = x;
+            if (filled == block) {
+                checked += compareExpNoOverflow(in);
+                filled = 0;
+            }
+        }
+        java.util.Arrays.fill(in, filled, block, 0f);
+        checked += compareExpNoOverflow(in);
+        assertTrue(checked > 8_000_000, "checked " + checked);
+    }
+
+    /** Compares expNoOverflow with exp on {@code in} (a whole number of vectors); returns how many inputs. */
+    private static int compareExpNoOverflow(float[] in) {
+        float[] a = new float[in.length], b = new float[in.length];
+        for (int i = 0; i < in.length; i += S.length()) {
+            VectorMath.exp(FloatVector.fromArray(S, in, i)).intoArray(a, i);
+            VectorMath.expNoOverflow(FloatVector.fromArray(S, in, i)).intoArray(b, i);
+        }
+        for (int i = 0; i < in.length; i++) {
+            if (Float.isNaN(in[i])) {
+                assertTrue(Float.isNaN(b[i]), "expNoOverflow(NaN) = " + b[i]);
+            } else if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                assertEquals(a[i], b[i], "expNoOverflow(" + in[i] + ")");
+            }
+        }
+        return in.length;
+    }
+
     @Test
     void tanhIsWithinFourUlp() {
         float[] in = new float[S.length()], out = new float[S.length()];
