@@ -40,7 +40,29 @@ public final class VectorMath {
      */
     public static FloatVector exp(FloatVector x) {
         if (x.species() != FS) return expAnyShape(x);
-        FloatVector xc = minConst(maxConst(x, -104f), 89f);
+        FloatVector result = expOfClamped(minConst(maxConst(x, -104f), 89f));
+        // Below -104 the true value underflows to 0 in float; above 89 it overflows.
+        result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
+        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
+        return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN in, NaN out
+    }
+
+    /**
+     * {@link #exp} for arguments that cannot overflow, x <= 88.72 (softmax's x - max <= 0, a Gaussian's -x²/2):
+     * the same bits as exp for every such x, 0 for -inf, NaN for NaN (not necessarily the same NaN). It leaves
+     * out the upper clamp and the overflow and NaN blends, 6 of exp's ~35 instructions: NaN propagates through
+     * the arithmetic by itself. Larger x give undefined results.
+     */
+    public static FloatVector expNoOverflow(FloatVector x) {
+        return expOfClamped(maxConst(x, -104f)).blend(0f, x.compare(VectorOperators.LT, -104f));
+    }
+
+    /**
+     * e^xc for xc in [-104, 89] (NaN passes through as NaN), the preferred species: Cephes' expf reduction
+     * e^x = 2^n · e^r and its polynomial, shared by {@link #exp} and {@link #expNoOverflow}. Called first in
+     * both, so that C2 inlines it wherever they are inlined.
+     */
+    private static FloatVector expOfClamped(FloatVector xc) {
         FloatVector nr = xc.mul(LOG2E).add(ROUND);            // ROUND + n: n in the low mantissa bits
         FloatVector n = nr.sub(ROUND);
         FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
@@ -59,38 +81,7 @@ public final class VectorMath {
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(s1).mul(s2);
-        // Below -104 the true value underflows to 0 in float; above 89 it overflows.
-        result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
-        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
-        return result.blend(x, x.compare(VectorOperators.NE, x));   // NaN in, NaN out
-    }
-
-    /**
-     * {@link #exp} for arguments that cannot overflow, x <= 88.72 (softmax's x - max <= 0, a Gaussian's -x²/2):
-     * the same bits as exp for every such x, 0 for -inf, NaN for NaN (not necessarily the same NaN). It leaves
-     * out the upper clamp and the overflow and NaN blends, 6 of exp's ~35 instructions: NaN propagates through
-     * the arithmetic by itself. Larger x give undefined results.
-     */
-    public static FloatVector expNoOverflow(FloatVector x) {
-        FloatVector xc = maxConst(x, -104f);
-        FloatVector nr = xc.mul(LOG2E).add(ROUND);
-        FloatVector n = nr.sub(ROUND);
-        FloatVector r = n.mul(-LN2_HI).add(xc);
-        r = n.fma(FloatVector.broadcast(FS, -LN2_LO), r);
-        FloatVector r2 = r.mul(r);
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(FS, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(FS, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(FS, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(FS, 5.0000001201e-1f));
-        p = p.fma(r2, r).add(1f);
-        IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2).blend(0f, x.compare(VectorOperators.LT, -104f));
+        return p.mul(s1).mul(s2);
     }
 
     /** {@link #exp} for any vector shape: the same operations, species taken from x at run time. */
