@@ -39,7 +39,7 @@ final class TrainCommand {
     private TrainCommand() {}
 
     static final Set<String> VALUED = Set.of("model", "epochs", "batch-size", "lr", "optimizer", "weight-decay", "seed",
-            "threads", "out", "resume", "data", "limit", "test-limit", "label-smoothing", "warmup-epochs", "clip-norm", "momentum");
+            "threads", "out", "resume", "data", "limit", "test-limit", "label-smoothing", "warmup-epochs", "clip-norm", "momentum", "drop-path");
     static final Set<String> FLAGS = Set.of("no-augment", "help", "quiet");
 
     static int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
@@ -74,6 +74,12 @@ final class TrainCommand {
         // Warm-up: a tenth of the run, at most one epoch (a 1-epoch run would otherwise be all warm-up).
         double warmupEpochs = a.getDouble("warmup-epochs", Math.min(1.0, 0.1 * epochs), 0, 1000);
         double clipNorm = a.getDouble("clip-norm", recipe.clipNorm(), 0, 1e6);
+        // Stochastic depth (timm's --drop-path): only for models that have it.
+        if (a.has("drop-path") && recipe.dropPath() == null) {
+            throw new Args.UsageException("train: --drop-path applies to vit, not to '" + model + "' (no stochastic depth)");
+        }
+        Double dropPath = recipe.dropPath() == null ? null
+                : a.getDouble("drop-path", Double.parseDouble(saved.getOrDefault("drop_path", Double.toString(recipe.dropPath()))), 0, 1);
         boolean augment = !a.has("no-augment") && !"false".equals(saved.getOrDefault("augment", "true"));
         if (!Set.of("sgd", "adam", "adamw").contains(optName)) {
             throw new Args.UsageException("train: unknown optimizer '" + optName + "' (sgd, adam, adamw)");
@@ -93,6 +99,7 @@ final class TrainCommand {
         config.put("threads", Integer.toString(threads));
         config.put("limit", Integer.toString(limit));
         config.put("label_smoothing", Float.toString(smoothing));
+        if (dropPath != null) config.put("drop_path", Double.toString(dropPath));
         config.put("augment", Boolean.toString(augment));
 
         // Data: found (or fetched) and verified before any work starts.
@@ -113,7 +120,7 @@ final class TrainCommand {
 
         // One generator initialises the model and then feeds its dropout; the trainer reseeds it every epoch.
         Generator randomness = new Generator(seed);
-        UnaryModule net = FashionModels.create(model, randomness);
+        UnaryModule net = dropPath == null ? FashionModels.create(model, randomness) : FashionModels.create(model, dropPath, randomness);
         Optimizer optimizer = optimizer(optName, net, lr, wd, momentum);
         List<EpochStats> history = new ArrayList<>();
         int startEpoch = 0;

@@ -41,6 +41,13 @@ class MainTest {
     }
 
     @Test
+    void dropPathIsRefusedForAModelWithoutStochasticDepth() {
+        CliRun r = run("train", "--model", "cnn", "--drop-path", "0.1");
+        assertEquals(2, r.status());
+        assertEquals("attn4j train: --drop-path applies to vit, not to 'cnn' (no stochastic depth)", r.err().trim());
+    }
+
+    @Test
     void missingCheckpointIsNamed(@TempDir Path dir) {
         CliRun r = run("eval", "--checkpoint", dir.toString());
         assertEquals(1, r.status());

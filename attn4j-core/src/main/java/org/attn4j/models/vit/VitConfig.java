@@ -62,6 +62,12 @@ public record VitConfig(int imgSize, int patchSize, int inChans, int numClasses,
     }
 
     /** Patches per side: {@code img_size // patch_size}. */
+    /** This architecture with stochastic depth rising to {@code ratio} (timm's {@code drop_path_rate}). */
+    public VitConfig withDropPathRatio(double ratio) {
+        return new VitConfig(imgSize, patchSize, inChans, numClasses, embedDim, depth, numHeads, mlpRatio, qkvBias, qkScale,
+                representationSize, distilled, dropRatio, attnDropRatio, ratio);
+    }
+
     public int gridSize() {
         return imgSize / patchSize;
     }
