@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Layout: the score tile is kept transposed, {@code St[j][i]} ({@code bc x br}), so that query rows are
  * vector lanes. The online softmax is then purely vertical — a block's running max, rescale factor, exponentials
  * and row sums are lane-wise operations over the tile's rows, with no horizontal reductions. Every product is a
- * small register-tiled kernel, 4 rows x 2 vectors of accumulators (8 of AVX2's 16 registers; 8 x 1 for an odd
- * last vector column) with A read by broadcasts and B rows as vectors. B is always packed in panels of two
+ * small register-tiled kernel, 6 rows x 2 vectors of accumulators (12 of AVX2's 16 registers; 3 x 3 for an
+ * odd number of vectors, 8 x 1 for a single one) with A read by broadcasts and B rows as vectors. B is always packed in panels of two
  * vectors ({@link #packPanels}: scale·Qᵀ and dOᵀ per query block, V, and the rows of Q, dO and K per item), so
  * its loads advance by a constant stride and C2 hoists their bounds checks (with the runtime row stride of the
  * plain arrays it checks every load: measured ~35% slower in the backward). A is read in place where its
@@ -139,7 +139,7 @@ final class FlashAttentionVector {
         int ko = p.kOffs[b];
         for (int j0 = 0; j0 < jEnd; j0 += g.bc) {
             int nj = Math.min(g.bc, jEnd - j0);
-            mmp(nj, br, e, p.k, ko + j0 * e, e, 1, w.qt, 0, e, 0, w.st, 0, VL, gs, SET);
+            mmp(nj, br, e, p.k, ko + j0 * e, e, w.qt, 0, e, 0, w.st, 0, VL, gs, SET);
             applyMask(p, b, i0, ni, j0, nj, w.st, VL, gs);
             softmaxStep(nj, br, w.st, gs, w.m, w.l, w.alpha);
             if (drop) applyDropout(w.keys, 0, j0, nj, br, w.st, w.st, VL, gs, threshold, keepScale);
@@ -349,7 +349,7 @@ final class FlashAttentionVector {
         }
         float[] st = w.st, dpt = w.dpt;
         // P = exp((S - m) - log ℓ), transposed: rows are keys, lanes are query rows.
-        mmp(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, 1, it.qt, qb * e * br, e, 0, st, 0, br, VL, SET);
+        mmp(nj, br, e, p.k, p.kOffs[b] + j0 * e, e, it.qt, qb * e * br, e, 0, st, 0, br, VL, SET);
         applyMask(p, b, i0, ni, j0, nj, st, br, VL);
         for (int c0 = 0; c0 < br; c0 += VL) {
             FloatVector mv = FloatVector.fromArray(S, it.mT, i0 + c0), lv = FloatVector.fromArray(S, it.logT, i0 + c0);
@@ -359,7 +359,7 @@ final class FlashAttentionVector {
             }
         }
         // dPᵀ = V dOᵀ.
-        mmp(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, 1, it.dot, qb * ev * br, ev, 0, dpt, 0, br, VL, SET);
+        mmp(nj, br, ev, p.v, p.vOffs[b] + j0 * ev, ev, it.dot, qb * ev * br, ev, 0, dpt, 0, br, VL, SET);
         float[] pz = st;
         if (p.dropout()) {
             int threshold = AttentionDropout.threshold(p.dropoutP);
@@ -386,8 +386,8 @@ final class FlashAttentionVector {
         }
         if (kv) {
             // dV += (P∘Z)ᵀ dO and dK += dSᵀ Q over the block's ni valid rows.
-            mmp(nj, g.evPad, ni, pz, 0, br, 1, it.don, 0, p.l, i0, w.dvAcc, 0, g.evPad, VL, ADD);
-            mmp(nj, g.ePad, ni, dpt, 0, br, 1, it.qn, 0, p.l, i0, w.dkAcc, 0, g.ePad, VL, ADD);
+            mmp(nj, g.evPad, ni, pz, 0, br, it.don, 0, p.l, i0, w.dvAcc, 0, g.evPad, VL, ADD);
+            mmp(nj, g.ePad, ni, dpt, 0, br, it.qn, 0, p.l, i0, w.dkAcc, 0, g.ePad, VL, ADD);
             if (dMask != null) {
                 int mo = p.maskOffs[b] + j0, rs = p.maskRowStride;
                 for (int ii = 0; ii < ni; ii++) {
@@ -544,79 +544,149 @@ final class FlashAttentionVector {
 
     // ================================================================== the small matrix product
 
-    // The micro-kernels below (k4x2p ... k4x1g) store their accumulators with Vector API calls written out, not
+    // The micro-kernels below (k6x2p ... k4x1g) store their accumulators with Vector API calls written out, not
     // through a helper method taking them: C2 inlines these kernels into their callers, and past about 18,000
     // parsed IR nodes (NodeCountInliningCutoff) it stops inlining methods other than the Vector API's own, so
-    // such a helper was called with its vectors boxed (LogCompilation showed it for k4x2g). See GemmVector.
+    // such a helper was called with its vectors boxed (LogCompilation showed it for the 4 x 2 lane-group kernel that k6x2g replaced). See GemmVector.
 
     /**
      * {@code C[rows, cols] = A·B} ({@link #SET}) or {@code C += A·B} ({@link #ADD}), where
-     * {@code A(r, p) = a[aOff + r·ars + p·aps]} is read by broadcasts (any strides: a transposed A costs nothing) and
-     * B is packed in panels ({@link #packPanels}) of {@code bDepth} rows, the product reading rows
-     * {@code [t0, t0 + depth)} of them: every B load is then {@code p · 2·lanes} (or {@code p · lanes}) from a
-     * fixed base, a constant stride for which C2 hoists the bounds checks out of the loop (with a runtime
-     * stride it checks every load). Vector q of C's row r is stored at {@code cOff + r·ldc + q·cvs}
-     * ({@code cvs = lanes} for row-major C; {@code ldc = lanes, cvs = group stride} for a tile in lane groups).
+     * {@code A(r, p) = a[aOff + r·ars + p]} (rows of K or V, or the key rows of the P and dS tiles) is read by
+     * broadcasts and B is packed in panels ({@link #packPanels}) of {@code bDepth} rows, the product reading rows
+     * {@code [t0, t0 + depth)} of them. Every load is then at a constant stride from a fixed base (1 for A,
+     * {@code 2·lanes} or {@code lanes} for B), for which C2 hoists the bounds checks out of the loop; with a runtime
+     * stride it checked every broadcast (an A stride parameter, always 1, cost 8% of the backward). Vector q of
+     * C's row r is stored at {@code cOff + r·ldc + q·cvs} ({@code cvs = lanes} for row-major C;
+     * {@code ldc = lanes, cvs = group stride} for a tile in lane groups).
+     *
+     * <p>Register tiles: 6 rows x 2 vectors (12 accumulators, two B vectors and a broadcast: 15 of AVX2's 16
+     * registers; at N = 197 it measured 4% ahead of 4 x 2 in the backward). An odd number of vectors (a query
+     * block of 40 rows is five) runs its last pair and the single vector as 3 x 3 tiles: the single vector alone
+     * needs a broadcast per fma, load-bound, and took 12% of the backward at twice the time per flop.
      */
-    static void mmp(int rows, int cols, int depth, float[] a, int aOff, int ars, int aps,
+    static void mmp(int rows, int cols, int depth, float[] a, int aOff, int ars,
                     float[] b, int bOff, int bDepth, int t0, float[] c, int cOff, int ldc, int cvs, int mode) {
         int pairs = cols / (2 * VL) * (2 * VL);
-        for (int r = 0; r < rows; r += 4) {
-            int valid = Math.min(4, rows - r);
-            for (int col = 0; col < pairs; col += 2 * VL) {
+        boolean single = pairs != cols;
+        // An odd number of vectors, three or more: the last pair and the single panel go through the 3 x 3 tile,
+        // not the single vector on its own (one broadcast per fma, load-bound).
+        int pairsAlone = single && pairs > 0 ? pairs - 2 * VL : pairs;
+        for (int r = 0; r < rows; r += 6) {
+            int valid = Math.min(6, rows - r);
+            for (int col = 0; col < pairsAlone; col += 2 * VL) {
                 int b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
-                k4x2p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + col / VL * cvs, ldc, cvs, mode, valid);
+                k6x2p(depth, a, aOff + r * ars, ars, b, b0, c, cOff + r * ldc + col / VL * cvs, ldc, cvs, mode, valid);
             }
         }
-        if (pairs == cols) return;
-        int b0 = bOff + pairs * bDepth + t0 * VL, r = 0;
-        int cCol = pairs / VL * cvs;
-        for (; r + 8 <= rows; r += 8) k8x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + cCol, ldc, mode);
+        if (!single) return;
+        int b1 = bOff + pairs * bDepth + t0 * VL;
+        if (pairs > 0) {
+            int col = pairsAlone, b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
+            for (int r = 0; r < rows; r += 3) {
+                k3x3p(depth, a, aOff + r * ars, ars, b, b0, b1, c, cOff + r * ldc + col / VL * cvs, ldc, cvs, mode,
+                        Math.min(3, rows - r));
+            }
+            return;
+        }
+        int r = 0;
+        for (; r + 8 <= rows; r += 8) k8x1p(depth, a, aOff + r * ars, ars, b, b1, c, cOff + r * ldc, ldc, mode);
         for (; r < rows; r += 4) {
-            k4x1p(depth, a, aOff + r * ars, ars, aps, b, b0, c, cOff + r * ldc + cCol, ldc, mode, Math.min(4, rows - r));
+            k4x1p(depth, a, aOff + r * ars, ars, b, b1, c, cOff + r * ldc, ldc, mode, Math.min(4, rows - r));
         }
     }
 
-    private static void k4x2p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+    /** Three rows by three vectors: two from a pair panel at {@code b0}, the third from a single panel at {@code b1}. */
+    private static void k3x3p(int depth, float[] a, int a0, int ars, float[] b, int b0, int b1,
                               float[] c, int c0, int ldc, int cvs, int mode, int valid) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars;
         for (int p = 0; p < depth; p++) {
-            int bi = b0 + p * (2 * VL), ai = p * aps;
+            int bi = b0 + p * (2 * VL);
             FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
-            FloatVector y = FloatVector.broadcast(S, a[a0 + ai]);
+            FloatVector x2 = FloatVector.fromArray(S, b, b1 + p * VL);
+            FloatVector y = FloatVector.broadcast(S, a[a0 + p]);
             c00 = y.fma(x0, c00);
             c01 = y.fma(x1, c01);
-            y = FloatVector.broadcast(S, a[a1 + ai]);
+            c02 = y.fma(x2, c02);
+            y = FloatVector.broadcast(S, a[a1 + p]);
             c10 = y.fma(x0, c10);
             c11 = y.fma(x1, c11);
-            y = FloatVector.broadcast(S, a[a2 + ai]);
+            c12 = y.fma(x2, c12);
+            y = FloatVector.broadcast(S, a[a2 + p]);
             c20 = y.fma(x0, c20);
             c21 = y.fma(x1, c21);
-            y = FloatVector.broadcast(S, a[a3 + ai]);
+            c22 = y.fma(x2, c22);
+        }
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc;
+        if (mode == ADD) {
+            c00 = c00.add(FloatVector.fromArray(S, c, c0)); c01 = c01.add(FloatVector.fromArray(S, c, c0 + cvs));
+            c02 = c02.add(FloatVector.fromArray(S, c, c0 + 2 * cvs));
+            if (valid > 1) {
+                c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + cvs));
+                c12 = c12.add(FloatVector.fromArray(S, c, r1 + 2 * cvs));
+            }
+            if (valid > 2) {
+                c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + cvs));
+                c22 = c22.add(FloatVector.fromArray(S, c, r2 + 2 * cvs));
+            }
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + cvs); c02.intoArray(c, c0 + 2 * cvs);
+        if (valid > 1) { c10.intoArray(c, r1); c11.intoArray(c, r1 + cvs); c12.intoArray(c, r1 + 2 * cvs); }
+        if (valid > 2) { c20.intoArray(c, r2); c21.intoArray(c, r2 + cvs); c22.intoArray(c, r2 + 2 * cvs); }
+    }
+
+    private static void k6x2p(int depth, float[] a, int a0, int ars, float[] b, int b0,
+                              float[] c, int c0, int ldc, int cvs, int mode, int valid) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
+        int a4 = a0 + Math.min(4, valid - 1) * ars, a5 = a0 + Math.min(5, valid - 1) * ars;
+        for (int p = 0; p < depth; p++) {
+            int bi = b0 + p * (2 * VL);
+            FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
+            FloatVector y = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = y.fma(x0, c00);
+            c01 = y.fma(x1, c01);
+            y = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = y.fma(x0, c10);
+            c11 = y.fma(x1, c11);
+            y = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = y.fma(x0, c20);
+            c21 = y.fma(x1, c21);
+            y = FloatVector.broadcast(S, a[a3 + p]);
             c30 = y.fma(x0, c30);
             c31 = y.fma(x1, c31);
+            y = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = y.fma(x0, c40);
+            c41 = y.fma(x1, c41);
+            y = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = y.fma(x0, c50);
+            c51 = y.fma(x1, c51);
         }
-        // SET or ADD (mmp has no row scale). The stores are written out: see the note above mmp.
-        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc;
+        int r1 = c0 + ldc, r2 = c0 + 2 * ldc, r3 = c0 + 3 * ldc, r4 = c0 + 4 * ldc, r5 = c0 + 5 * ldc;
         if (mode == ADD) {
             c00 = c00.add(FloatVector.fromArray(S, c, c0)); c01 = c01.add(FloatVector.fromArray(S, c, c0 + cvs));
             if (valid > 1) { c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + cvs)); }
             if (valid > 2) { c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + cvs)); }
             if (valid > 3) { c30 = c30.add(FloatVector.fromArray(S, c, r3)); c31 = c31.add(FloatVector.fromArray(S, c, r3 + cvs)); }
+            if (valid > 4) { c40 = c40.add(FloatVector.fromArray(S, c, r4)); c41 = c41.add(FloatVector.fromArray(S, c, r4 + cvs)); }
+            if (valid > 5) { c50 = c50.add(FloatVector.fromArray(S, c, r5)); c51 = c51.add(FloatVector.fromArray(S, c, r5 + cvs)); }
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + cvs);
         if (valid > 1) { c10.intoArray(c, r1); c11.intoArray(c, r1 + cvs); }
         if (valid > 2) { c20.intoArray(c, r2); c21.intoArray(c, r2 + cvs); }
         if (valid > 3) { c30.intoArray(c, r3); c31.intoArray(c, r3 + cvs); }
+        if (valid > 4) { c40.intoArray(c, r4); c41.intoArray(c, r4 + cvs); }
+        if (valid > 5) { c50.intoArray(c, r5); c51.intoArray(c, r5 + cvs); }
     }
 
-    private static void k8x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+    private static void k8x1p(int depth, float[] a, int a0, int ars, float[] b, int b0,
                               float[] c, int c0, int ldc, int mode) {
         FloatVector c0v = FloatVector.zero(S), c1v = c0v, c2v = c0v, c3v = c0v, c4v = c0v, c5v = c0v, c6v = c0v, c7v = c0v;
         int a1 = a0 + ars, a2 = a1 + ars, a3 = a2 + ars, a4 = a3 + ars, a5 = a4 + ars, a6 = a5 + ars, a7 = a6 + ars;
         for (int p = 0; p < depth; p++) {
-            int ai = p * aps;
+            int ai = p;
             FloatVector x = FloatVector.fromArray(S, b, b0 + p * VL);
             c0v = FloatVector.broadcast(S, a[a0 + ai]).fma(x, c0v);
             c1v = FloatVector.broadcast(S, a[a1 + ai]).fma(x, c1v);
@@ -637,12 +707,12 @@ final class FlashAttentionVector {
         c4v.intoArray(c, c0 + 4 * ldc); c5v.intoArray(c, c0 + 5 * ldc); c6v.intoArray(c, c0 + 6 * ldc); c7v.intoArray(c, c0 + 7 * ldc);
     }
 
-    private static void k4x1p(int depth, float[] a, int a0, int ars, int aps, float[] b, int b0,
+    private static void k4x1p(int depth, float[] a, int a0, int ars, float[] b, int b0,
                               float[] c, int c0, int ldc, int mode, int valid) {
         FloatVector c00 = FloatVector.zero(S), c10 = c00, c20 = c00, c30 = c00;
         int a1 = a0 + Math.min(1, valid - 1) * ars, a2 = a0 + Math.min(2, valid - 1) * ars, a3 = a0 + Math.min(3, valid - 1) * ars;
         for (int p = 0; p < depth; p++) {
-            int ai = p * aps;
+            int ai = p;
             FloatVector x0 = FloatVector.fromArray(S, b, b0 + p * VL);
             c00 = FloatVector.broadcast(S, a[a0 + ai]).fma(x0, c00);
             c10 = FloatVector.broadcast(S, a[a1 + ai]).fma(x0, c10);
@@ -671,11 +741,11 @@ final class FlashAttentionVector {
     static void mmg(int rows, int cols, int depth, float[] a, int aOff, int aGroup, float[] b, int bOff, int bDepth, int t0,
                     float[] c, int cOff, int ldc, int mode, float[] rowScale) {
         int pairs = cols / (2 * VL) * (2 * VL);
-        for (int r = 0; r < rows; r += 4) {
-            int valid = Math.min(4, rows - r), a0 = aOff + (r / VL) * aGroup + r % VL;
+        for (int r = 0; r < rows; r += 6) {
+            int valid = Math.min(6, rows - r);
             for (int col = 0; col < pairs; col += 2 * VL) {
                 int b0 = bOff + (col / (2 * VL)) * bDepth * (2 * VL) + t0 * (2 * VL);
-                k4x2g(depth, a, a0, b, b0, c, cOff + r * ldc + col, ldc, mode, rowScale, r, valid);
+                k6x2g(depth, a, aOff, aGroup, b, b0, c, cOff + r * ldc + col, ldc, mode, rowScale, r, valid);
             }
         }
         if (pairs == cols) return;
@@ -686,25 +756,38 @@ final class FlashAttentionVector {
         }
     }
 
-    private static void k4x2g(int depth, float[] a, int a0, float[] b, int b0, float[] c, int c0, int ldc, int mode,
-                              float[] rs, int r, int valid) {
+    private static void k6x2g(int depth, float[] a, int aOff, int aGroup, float[] b, int b0, float[] c, int c0, int ldc,
+                              int mode, float[] rs, int r, int valid) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int d1 = Math.min(1, valid - 1), d2 = Math.min(2, valid - 1), d3 = Math.min(3, valid - 1);
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        // Row r + i of A starts at its lane group's base plus its lane; rows past valid repeat the last valid one.
+        int a0 = aOff + (r / VL) * aGroup + r % VL;
+        int r1 = r + Math.min(1, valid - 1), r2 = r + Math.min(2, valid - 1), r3 = r + Math.min(3, valid - 1);
+        int r4 = r + Math.min(4, valid - 1), r5 = r + Math.min(5, valid - 1);
+        int a1 = aOff + (r1 / VL) * aGroup + r1 % VL, a2 = aOff + (r2 / VL) * aGroup + r2 % VL;
+        int a3 = aOff + (r3 / VL) * aGroup + r3 % VL, a4 = aOff + (r4 / VL) * aGroup + r4 % VL;
+        int a5 = aOff + (r5 / VL) * aGroup + r5 % VL;
         for (int p = 0; p < depth; p++) {
-            int bi = b0 + p * (2 * VL), ai = a0 + p * VL;
+            int bi = b0 + p * (2 * VL), ai = p * VL;
             FloatVector x0 = FloatVector.fromArray(S, b, bi), x1 = FloatVector.fromArray(S, b, bi + VL);
-            FloatVector y = FloatVector.broadcast(S, a[ai]);
+            FloatVector y = FloatVector.broadcast(S, a[a0 + ai]);
             c00 = y.fma(x0, c00);
             c01 = y.fma(x1, c01);
-            y = FloatVector.broadcast(S, a[ai + d1]);
+            y = FloatVector.broadcast(S, a[a1 + ai]);
             c10 = y.fma(x0, c10);
             c11 = y.fma(x1, c11);
-            y = FloatVector.broadcast(S, a[ai + d2]);
+            y = FloatVector.broadcast(S, a[a2 + ai]);
             c20 = y.fma(x0, c20);
             c21 = y.fma(x1, c21);
-            y = FloatVector.broadcast(S, a[ai + d3]);
+            y = FloatVector.broadcast(S, a[a3 + ai]);
             c30 = y.fma(x0, c30);
             c31 = y.fma(x1, c31);
+            y = FloatVector.broadcast(S, a[a4 + ai]);
+            c40 = y.fma(x0, c40);
+            c41 = y.fma(x1, c41);
+            y = FloatVector.broadcast(S, a[a5 + ai]);
+            c50 = y.fma(x0, c50);
+            c51 = y.fma(x1, c51);
         }
         // The stores are written out: see the note above mmp.
         if (mode == SET) {
@@ -719,6 +802,12 @@ final class FlashAttentionVector {
             if (valid < 4) return;
             c30.intoArray(c, c0 + 3 * ldc);
             c31.intoArray(c, c0 + 3 * ldc + VL);
+            if (valid < 5) return;
+            c40.intoArray(c, c0 + 4 * ldc);
+            c41.intoArray(c, c0 + 4 * ldc + VL);
+            if (valid < 6) return;
+            c50.intoArray(c, c0 + 5 * ldc);
+            c51.intoArray(c, c0 + 5 * ldc + VL);
             return;
         }
         // ADD as C·1 + acc, which the fma rounds once: the same bits as C + acc.
@@ -737,6 +826,14 @@ final class FlashAttentionVector {
         s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 3]);
         FloatVector.fromArray(S, c, c0 + 3 * ldc).fma(s, c30).intoArray(c, c0 + 3 * ldc);
         FloatVector.fromArray(S, c, c0 + 3 * ldc + VL).fma(s, c31).intoArray(c, c0 + 3 * ldc + VL);
+        if (valid < 5) return;
+        s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 4]);
+        FloatVector.fromArray(S, c, c0 + 4 * ldc).fma(s, c40).intoArray(c, c0 + 4 * ldc);
+        FloatVector.fromArray(S, c, c0 + 4 * ldc + VL).fma(s, c41).intoArray(c, c0 + 4 * ldc + VL);
+        if (valid < 6) return;
+        s = FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 5]);
+        FloatVector.fromArray(S, c, c0 + 5 * ldc).fma(s, c50).intoArray(c, c0 + 5 * ldc);
+        FloatVector.fromArray(S, c, c0 + 5 * ldc + VL).fma(s, c51).intoArray(c, c0 + 5 * ldc + VL);
     }
 
     private static void k4x1g(int depth, float[] a, int a0, float[] b, int b0, float[] c, int c0, int ldc, int mode,
@@ -759,7 +856,7 @@ final class FlashAttentionVector {
             if (valid > 3) c30.intoArray(c, r3);
             return;
         }
-        // ADD as C·1 + acc (the same bits as C + acc), SCALE as C·rs[row] + acc; written out, as in k4x2g.
+        // ADD as C·1 + acc (the same bits as C + acc), SCALE as C·rs[row] + acc; written out, as in k6x2g.
         FloatVector.fromArray(S, c, c0).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r]), c00).intoArray(c, c0);
         if (valid > 1) FloatVector.fromArray(S, c, r1).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 1]), c10).intoArray(c, r1);
         if (valid > 2) FloatVector.fromArray(S, c, r2).fma(FloatVector.broadcast(S, mode == ADD ? 1f : rs[r + 2]), c20).intoArray(c, r2);

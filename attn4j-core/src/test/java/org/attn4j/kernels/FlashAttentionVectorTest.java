@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * sequences still cross many blocks.
  *
  * <p>Tolerance: both kernels sum in float32, in different orders (the scalar one key by key, the vector one in
- * 4 x 2 register tiles, with a different blocking of the online softmax), over at most ~160 terms per dot
+ * 6 x 2 and 3 x 3 register tiles, with a different blocking of the online softmax), over at most ~160 terms per dot
  * product and ~100 keys per row; inputs are O(1) with scores up to ~5. The float32 rounding of such sums stays
  * below ~2e-6 relative to the sum of magnitudes; we allow {@code 1e-5 + 1e-4·|golden|} against the golden for
  * outputs and {@code 3e-5 + 3e-4·|golden|} for gradients (whose sums are longer: a key's gradient sums over all
