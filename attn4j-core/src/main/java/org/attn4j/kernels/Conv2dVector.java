@@ -85,7 +85,7 @@ final class Conv2dVector {
      */
     static Padded pad(int N, int C, int H, int W, int pH, int pW, int slack, float[] x, int xOff) {
         int Hp = H + 2 * pH, Wp = W + 2 * pW, planeP = Hp * Wp;
-        float[] xp = new float[N * C * planeP + slack];
+        float[] xp = PrezeroedArrays.floats(N * C * planeP + slack);
         Parallel.forRangeByCost(N * C, planeP, (from, to) -> {
             for (int pl = from; pl < to; pl++) {
                 int src = xOff + pl * H * W, dst = pl * planeP + pH * Wp + pW;

@@ -111,6 +111,15 @@ public final class Parallel {
         region.await();
     }
 
+    /**
+     * Runs {@code task} on a pool helper when one is free, after the loop chunks already queued; nothing waits for
+     * it. For work that only fills idle time ({@link PrezeroedArrays}). With one thread there is no helper and the
+     * task is dropped: such tasks must be optional.
+     */
+    static void background(Runnable task) {
+        if (threads > 1) pool().execute(task);
+    }
+
     /** Elements per block of {@link #forBlocks}: 64 KiB of floats, a multiple of every vector length. */
     public static final int BLOCK = 16_384;
 

@@ -2,6 +2,7 @@ package org.attn4j.ops;
 
 import org.attn4j.kernels.Elementwise;
 import org.attn4j.kernels.Elementwise.Binary;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -65,7 +66,7 @@ public final class Arithmetic {
                 float[] gd = g.contiguousData();
                 Tensor ae = a.expand(shape).contiguous(), be = b.expand(shape).contiguous();
                 float[] ad = ae.contiguousData(), bd = be.contiguousData();
-                float[] out = new float[gd.length];
+                float[] out = PrezeroedArrays.floats(gd.length);
                 for (int i = 0; i < out.length; i++) {
                     out[i] = (ad[i] == 0 && bd[i] >= 0) ? 0f
                             : (float) (gd[i] * Math.pow(ad[i], bd[i]) * Math.log(ad[i]));
@@ -93,7 +94,7 @@ public final class Arithmetic {
             float[] gd = g.contiguousData();
             float[] ad = a.expand(shape).contiguous().contiguousData();
             float[] bd = b.expand(shape).contiguous().contiguousData();
-            float[] ga = new float[gd.length], gb = new float[gd.length];
+            float[] ga = PrezeroedArrays.floats(gd.length), gb = PrezeroedArrays.floats(gd.length);
             for (int i = 0; i < gd.length; i++) {
                 if (ad[i] == bd[i]) {
                     ga[i] = gb[i] = gd[i] * 0.5f;
@@ -112,7 +113,7 @@ public final class Arithmetic {
     public static Tensor add(Tensor x, float s) {
         requireFloat("add", x);
         Tensor c = x.contiguous();
-        float[] out = new float[c.numel()];
+        float[] out = PrezeroedArrays.floats(c.numel());
         Elementwise.binary(Binary.ADD, c.data(), c.offset(), 1, new float[] {s}, 0, 0, out, 0, out.length);
         return Tensor.result(out, x.shape(), "add", g -> new Tensor[] {g}, x);
     }
@@ -121,7 +122,7 @@ public final class Arithmetic {
     public static Tensor mul(Tensor x, float s) {
         requireFloat("mul", x);
         Tensor c = x.contiguous();
-        float[] out = new float[c.numel()];
+        float[] out = PrezeroedArrays.floats(c.numel());
         Elementwise.binary(Binary.MUL, c.data(), c.offset(), 1, new float[] {s}, 0, 0, out, 0, out.length);
         return Tensor.result(out, x.shape(), "mul", g -> new Tensor[] {g.mul(s)}, x);
     }
@@ -130,7 +131,7 @@ public final class Arithmetic {
     public static Tensor div(Tensor x, float s) {
         requireFloat("div", x);
         Tensor c = x.contiguous();
-        float[] out = new float[c.numel()];
+        float[] out = PrezeroedArrays.floats(c.numel());
         Elementwise.binary(Binary.DIV, c.data(), c.offset(), 1, new float[] {s}, 0, 0, out, 0, out.length);
         return Tensor.result(out, x.shape(), "div", g -> new Tensor[] {div(g, s)}, x);
     }
@@ -141,7 +142,7 @@ public final class Arithmetic {
         Tensor c = x.contiguous();
         float[] d = c.data();
         int o = c.offset();
-        float[] out = new float[c.numel()];
+        float[] out = PrezeroedArrays.floats(c.numel());
         if (p == 2f) {
             for (int i = 0; i < out.length; i++) out[i] = d[o + i] * d[o + i];
         } else {

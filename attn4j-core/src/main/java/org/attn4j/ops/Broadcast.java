@@ -2,6 +2,7 @@ package org.attn4j.ops;
 
 import org.attn4j.kernels.Elementwise;
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
@@ -15,7 +16,7 @@ final class Broadcast {
 
     static float[] apply(Elementwise.Binary op, Tensor a, Tensor b, int[] outShape) {
         int n = Shape.numel(outShape);
-        float[] out = new float[n];
+        float[] out = PrezeroedArrays.floats(n);
         if (n == 0) return out;
         float[] ad = a.data(), bd = b.data();
         int[] as = Shape.broadcastStrides(a.shape(), a.strides(), outShape);

@@ -2,6 +2,7 @@ package org.attn4j.ops;
 
 import org.attn4j.kernels.Conv2dKernel;
 import org.attn4j.kernels.DepthwiseConv2dKernel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.kernels.Window2d;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -159,7 +160,7 @@ public final class Convolution {
     private static Tensor run(String op, Tensor x, Tensor weight, Tensor bias, Conv2dKernel.Dims dims, int[] outShape) {
         Tensor xc = x.detach().contiguous(), wc = weight.detach().contiguous();
         Tensor bc = bias == null ? null : bias.detach().contiguous();
-        float[] out = new float[Shape.numel(outShape)];
+        float[] out = PrezeroedArrays.floats(Shape.numel(outShape));
         boolean depthwise = DepthwiseConv2dKernel.applies(dims);
         if (depthwise) {
             DepthwiseConv2dKernel.forward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(),
@@ -171,7 +172,7 @@ public final class Convolution {
         Tensor[] inputs = bias == null ? new Tensor[] {x, weight} : new Tensor[] {x, weight, bias};
         return Tensor.result(out, outShape, op, g -> {
             Tensor gc = g.contiguous();
-            float[] gx = x.requiresGrad() ? new float[x.numel()] : null;
+            float[] gx = x.requiresGrad() ? PrezeroedArrays.floats(x.numel()) : null;
             float[] gw = weight.requiresGrad() ? new float[weight.numel()] : null;
             if (depthwise) {
                 DepthwiseConv2dKernel.backward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(), gc.data(), gc.offset(), gx, gw);

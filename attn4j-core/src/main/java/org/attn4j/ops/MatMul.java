@@ -2,6 +2,7 @@ package org.attn4j.ops;
 
 import org.attn4j.kernels.Gemm;
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
 
@@ -75,7 +76,7 @@ public final class MatMul {
         int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        float[] out = new float[nb * m * n];
+        float[] out = PrezeroedArrays.floats(nb * m * n);
 
         Tensor ac = layout(a) == null ? a.detach().contiguous() : a.detach();
         Tensor bc = layout(b) == null ? b.detach().contiguous() : b.detach();
@@ -141,7 +142,7 @@ public final class MatMul {
         if (inF == 0) rows = Shape.numel(java.util.Arrays.copyOf(xs, xs.length - 1));
         Tensor xc = x.detach().contiguous();
         Tensor wc = weight.detach().contiguous();
-        float[] out = new float[rows * outF];
+        float[] out = PrezeroedArrays.floats(rows * outF);
         if (bias != null) {
             float[] bd = bias.contiguousData();
             Parallel.forRange(rows, Math.max(1, Parallel.BLOCK / Math.max(1, outF)), (r0, r1) -> {

@@ -7,6 +7,7 @@ import org.attn4j.kernels.BatchNormKernel;
 import org.attn4j.kernels.Elementwise;
 import org.attn4j.kernels.LayerNormKernel;
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -56,7 +57,7 @@ public final class Normalization {
         float[] xd = x.contiguousData();
         float[] wd = weight == null ? null : weight.contiguousData();
         float[] bd = bias == null ? null : bias.contiguousData();
-        float[] y = new float[x.numel()];
+        float[] y = PrezeroedArrays.floats(x.numel());
         float[] mean = new float[rows], rstd = new float[rows];
         LayerNormKernel.forward(xd, wd, bd, y, mean, rstd, rows, n, eps);
 
@@ -65,7 +66,7 @@ public final class Normalization {
             float[] gd = g.contiguousData();
             Tensor gx = null, gw = null, gb = null;
             if (x.requiresGrad()) {
-                float[] dx = new float[gd.length];
+                float[] dx = PrezeroedArrays.floats(gd.length);
                 LayerNormKernel.backwardInput(xd, gd, wd, mean, rstd, dx, rows, n);
                 gx = Tensor.of(dx, xs);
             }
@@ -156,7 +157,7 @@ public final class Normalization {
         float[] rm = runningMean == null ? null : runningMean.contiguousData();
         float[] rv = runningVar == null ? null : runningVar.contiguousData();
         double mom = momentum;
-        float[] y = new float[x.numel()];
+        float[] y = PrezeroedArrays.floats(x.numel());
 
         Parallel.forRangeByCost(channels, 6L * count, (from, to) -> {
             for (int c = from; c < to; c++) {
@@ -203,8 +204,8 @@ public final class Normalization {
             // With the ReLU, the gradient reaching the batch norm is g where y > 0, else 0: it is written into
             // dx's buffer (a buffer of its own when dx is not wanted) and the kernels below read it from there;
             // each element of dx is computed from the same element of it, so in place is safe.
-            float[] gd = relu ? new float[gOut.length] : gOut;
-            float[] dx = wantX ? (relu ? gd : new float[gd.length]) : null;
+            float[] gd = relu ? PrezeroedArrays.floats(gOut.length) : gOut;
+            float[] dx = wantX ? (relu ? gd : PrezeroedArrays.floats(gd.length)) : null;
             float[] dw = wantW ? new float[channels] : null, db = wantB ? new float[channels] : null;
             Parallel.forRangeByCost(channels, 6L * count, (from, to) -> {
                 for (int c = from; c < to; c++) {

@@ -3,6 +3,7 @@ package org.attn4j.ops;
 import org.attn4j.autograd.Node;
 import org.attn4j.kernels.Elementwise;
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.Tensor;
 
 /** Shared forward of parameterless unary ops: one kernel pass over a row-major copy-free input. */
@@ -15,7 +16,7 @@ final class Pointwise {
         float[] in = c.data();
         int base = c.offset();
         int n = c.numel();
-        float[] out = new float[n];
+        float[] out = PrezeroedArrays.floats(n);
         Parallel.forRange(n, 32_768, (from, to) -> Elementwise.unary(op, in, base + from, out, from, to - from));
         return Tensor.result(out, x.shape(), name, backward, x);
     }
@@ -28,7 +29,7 @@ final class Pointwise {
         Tensor gc = g.contiguous(), vc = v.detach().contiguous();
         float[] gd = gc.data(), vd = vc.data();
         int go = gc.offset(), vo = vc.offset(), n = gc.numel();
-        float[] out = new float[n];
+        float[] out = PrezeroedArrays.floats(n);
         Parallel.forRange(n, 32_768, (from, to) -> Elementwise.unaryGrad(op, gd, go + from, vd, vo + from, out, from, to - from));
         return Tensor.of(out, g.shape());
     }
@@ -37,7 +38,7 @@ final class Pointwise {
     static Tensor mapGrad(Tensor g, Tensor x, java.util.function.DoubleUnaryOperator derivative) {
         float[] gd = g.contiguousData();
         float[] xd = x.contiguousData();
-        float[] out = new float[gd.length];
+        float[] out = PrezeroedArrays.floats(gd.length);
         for (int i = 0; i < out.length; i++) out[i] = (float) (gd[i] * derivative.applyAsDouble(xd[i]));
         return Tensor.of(out, g.shape());
     }

@@ -3,6 +3,7 @@ package org.attn4j.ops;
 import org.attn4j.kernels.AdaptivePoolKernel;
 import org.attn4j.kernels.AvgPool2dKernel;
 import org.attn4j.kernels.MaxPool2dKernel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.kernels.Window2d;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -39,12 +40,12 @@ public final class Pooling {
         Window2d win = window(op, x, kernel, stride, padding, dilation, ceilMode);
         int planes = planes(x, 2), outPlane = win.outPlane();
         Tensor xc = x.detach().contiguous();
-        float[] out = new float[planes * outPlane];
+        float[] out = PrezeroedArrays.floats(planes * outPlane);
         int[] idx = new int[planes * outPlane];
         MaxPool2dKernel.forward(win, planes, xc.data(), xc.offset(), out, idx);
         return Tensor.result(out, outShape(x, 2, win.Ho(), win.Wo()), op, g -> {
             Tensor gc = g.contiguous();
-            float[] gx = new float[x.numel()];
+            float[] gx = PrezeroedArrays.floats(x.numel());
             MaxPool2dKernel.scatter(planes, win.inPlane(), outPlane, gc.data(), gc.offset(), idx, gx);
             return new Tensor[] {Tensor.of(gx, x.shape())};
         }, x);
@@ -72,11 +73,11 @@ public final class Pooling {
         Window2d win = window(op, x, kernel, stride, padding, new int[] {1}, ceilMode);
         int planes = planes(x, 2);
         Tensor xc = x.detach().contiguous();
-        float[] out = new float[planes * win.outPlane()];
+        float[] out = PrezeroedArrays.floats(planes * win.outPlane());
         AvgPool2dKernel.forward(win, planes, countIncludePad, xc.data(), xc.offset(), out);
         return Tensor.result(out, outShape(x, 2, win.Ho(), win.Wo()), op, g -> {
             Tensor gc = g.contiguous();
-            float[] gx = new float[x.numel()];
+            float[] gx = PrezeroedArrays.floats(x.numel());
             AvgPool2dKernel.backward(win, planes, countIncludePad, gc.data(), gc.offset(), gx);
             return new Tensor[] {Tensor.of(gx, x.shape())};
         }, x);
@@ -135,11 +136,11 @@ public final class Pooling {
         int H = spatial == 2 ? x.size(-2) : 1, W = x.size(-1);
         int planes = planes(x, spatial);
         Tensor xc = x.detach().contiguous();
-        float[] out = new float[planes * Ho * Wo];
+        float[] out = PrezeroedArrays.floats(planes * Ho * Wo);
         AdaptivePoolKernel.avgForward(planes, H, W, Ho, Wo, xc.data(), xc.offset(), out);
         return Tensor.result(out, outShape(x, spatial, Ho, Wo), op, g -> {
             Tensor gc = g.contiguous();
-            float[] gx = new float[x.numel()];
+            float[] gx = PrezeroedArrays.floats(x.numel());
             AdaptivePoolKernel.avgBackward(planes, H, W, Ho, Wo, gc.data(), gc.offset(), gx);
             return new Tensor[] {Tensor.of(gx, x.shape())};
         }, x);
@@ -149,12 +150,12 @@ public final class Pooling {
         int H = spatial == 2 ? x.size(-2) : 1, W = x.size(-1);
         int planes = planes(x, spatial);
         Tensor xc = x.detach().contiguous();
-        float[] out = new float[planes * Ho * Wo];
+        float[] out = PrezeroedArrays.floats(planes * Ho * Wo);
         int[] idx = new int[planes * Ho * Wo];
         AdaptivePoolKernel.maxForward(planes, H, W, Ho, Wo, xc.data(), xc.offset(), out, idx);
         return Tensor.result(out, outShape(x, spatial, Ho, Wo), op, g -> {
             Tensor gc = g.contiguous();
-            float[] gx = new float[x.numel()];
+            float[] gx = PrezeroedArrays.floats(x.numel());
             MaxPool2dKernel.scatter(planes, H * W, Ho * Wo, gc.data(), gc.offset(), idx, gx);
             return new Tensor[] {Tensor.of(gx, x.shape())};
         }, x);

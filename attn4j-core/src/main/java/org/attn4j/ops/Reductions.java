@@ -1,6 +1,7 @@
 package org.attn4j.ops;
 
 import org.attn4j.kernels.Parallel;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Shape;
 import org.attn4j.tensor.Tensor;
@@ -252,7 +253,7 @@ public final class Reductions {
             Tensor ext = Tensor.of(out, p.keepDimShape).expand(inShape);
             float[] xd = x.contiguousData();
             float[] ed = ext.contiguous().contiguousData();
-            float[] mask = new float[xd.length];
+            float[] mask = PrezeroedArrays.floats(xd.length);
             for (int i = 0; i < xd.length; i++) mask[i] = xd[i] == ed[i] ? 1f : 0f;
             Tensor m = Tensor.of(mask, inShape);
             Tensor count = m.sum(dims == null ? allDims(x.dim()) : dims, true);
@@ -355,7 +356,7 @@ public final class Reductions {
         int[] inShape = x.shape();
         Tensor vals = Tensor.result(values, outShape, op, g -> {
             float[] gd = g.contiguousData();
-            float[] gr = new float[x.numel()];
+            float[] gr = PrezeroedArrays.floats(x.numel());
             for (int o = 0; o < outer; o++) {
                 for (int q = 0; q < post; q++) {
                     int k = o * post + q;

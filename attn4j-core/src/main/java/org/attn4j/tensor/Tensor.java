@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.attn4j.autograd.Engine;
 import org.attn4j.autograd.GradMode;
 import org.attn4j.autograd.Node;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.ops.Activations;
 import org.attn4j.ops.Arithmetic;
 import org.attn4j.ops.Indexing;
@@ -101,17 +102,17 @@ public final class Tensor {
     }
 
     public static Tensor zeros(int... shape) {
-        return of(new float[Shape.numel("zeros", shape)], shape);
+        return of(PrezeroedArrays.floats(Shape.numel("zeros", shape)), shape);
     }
 
     public static Tensor ones(int... shape) {
-        float[] d = new float[Shape.numel("ones", shape)];
+        float[] d = PrezeroedArrays.floats(Shape.numel("ones", shape));
         Arrays.fill(d, 1f);
         return of(d, shape);
     }
 
     public static Tensor full(float value, int... shape) {
-        float[] d = new float[Shape.numel("full", shape)];
+        float[] d = PrezeroedArrays.floats(Shape.numel("full", shape));
         Arrays.fill(d, value);
         return of(d, shape);
     }
@@ -544,7 +545,7 @@ public final class Tensor {
 
     /** A contiguous copy even when this tensor is already contiguous (no autograd). */
     public Tensor contiguousCopy() {
-        float[] out = new float[numel()];
+        float[] out = PrezeroedArrays.floats(numel());
         float[] d = storage.data;
         org.attn4j.kernels.StridedCopy.copy(d, offset, shape, strides, out);
         return of(out, shape).withDType(dtype);
