@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.attn4j.attention.ScaledDotProductAttention.Options;
 import org.attn4j.kernels.AttentionProblem;
 import org.attn4j.kernels.FlashAttention;
+import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.ops.Reductions;
 import org.attn4j.tensor.DType;
 import org.attn4j.tensor.Generator;
@@ -72,7 +73,7 @@ final class FusedAttention {
             Generator g = o.generator() != null ? o.generator() : Generator.defaultGenerator();
             p = p.withDropout((float) o.dropoutP(), g.nextLong());
         }
-        float[] out = new float[nb * l * ev], stats = new float[2 * nb * l];
+        float[] out = PrezeroedArrays.floats(nb * l * ev), stats = new float[2 * nb * l];
         FlashAttention.forward(p, out, stats);
 
         int[] outShape = withLast2(batch, l, ev);
@@ -82,7 +83,8 @@ final class FusedAttention {
         Tensor[] inputs = maskGrad ? new Tensor[] {q, k, v, mask} : new Tensor[] {q, k, v};
         return Tensor.result(out, outShape, OP, g -> {
             float[] dOut = g.contiguousData();
-            float[] dq = new float[nb * l * e], dk = new float[nb * s * e], dv = new float[nb * s * ev];
+            float[] dq = PrezeroedArrays.floats(nb * l * e), dk = PrezeroedArrays.floats(nb * s * e);
+            float[] dv = PrezeroedArrays.floats(nb * s * ev);
             float[] dMask = withMaskGrad ? new float[problem.maskLength()] : null;
             FlashAttention.backward(problem, out, stats, dOut, dq, dk, dv, dMask);
             Tensor[] grads = new Tensor[inputs.length];
