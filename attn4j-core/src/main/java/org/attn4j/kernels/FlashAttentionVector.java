@@ -47,27 +47,22 @@ final class FlashAttentionVector {
     private static final int VL = S.length();
 
     /**
-     * Largest query block (rows, a multiple of the vector length) and key block. 48 rows measured ahead of 64 on
-     * ViT-B shapes (N = 197: 5 blocks of 40 rows against 4 of 50 padded to 56 lanes), equal on N = 1024. Key
-     * blocks of up to 200 (N = 197 in one block; the tile, 38 KiB, stays in L2) measured ~5% ahead of 64 forward
-     * and backward at N = 197, equal at N = 1024.
+     * Largest query block (rows, a multiple of the vector length) and key block. N = 197 then runs as one block
+     * of 200 query rows against one of 197 keys. In the backward, dK and dV sum over the block's query rows, the
+     * depth of their products: 197 instead of 40 (with blocks of 48) means a fifth of the accumulator loads and
+     * stores, and the backward measured 6-7% faster on one thread at B=8 H=12 N=197 d=64, 5% at B=1 H=12 N=1024.
+     * The forward measured 4-5% faster at N=197 and level at N=1024 (alternating in one JVM). The score, dP and dS
+     * tiles (200 x 200 floats, 160 KiB each) share the 1 MiB L2 with the item's packed operands. Key blocks of up
+     * to 200 (the tile stays in L2) measured ~5% ahead of 64 forward and backward at N = 197, equal at N = 1024.
      */
-    static final int BR_MAX = 48, BC_MAX = 200;
-    /**
-     * Largest query block of the backward. There dK and dV accumulate over the query rows, the depth of their
-     * products: N = 197 in one block of 200 rows makes that depth 197 instead of 40, with a fifth of the tile
-     * loads and stores. Measured against 48 on one thread, alternating in one JVM: 6-7% less backward time at
-     * B=8 H=12 N=197 d=64 (104 and 72 between the two), 5% at B=1 H=12 N=1024. The score, dP and dS tiles
-     * (200 x 200 floats, 160 KiB each) still share the 1 MiB L2 with the item's packed operands.
-     */
-    static final int BR_MAX_BACKWARD = 200;
+    static final int BR_MAX = 200, BC_MAX = 200;
     /** At least this many independent backward tasks (items or mask groups): one pass, whole items per task. */
     static final int ITEMS_FOR_ONE_PASS = 8;
 
     private static final int SET = 0, ADD = 1, SCALE = 2;
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
-    /** Block sizes of one problem: equal blocks (197 rows -> 4 x 50, padded to 56 lanes), not 64 + 64 + 64 + 5. */
+    /** Block sizes of one problem: equal blocks (1024 rows -> 6 x 171, padded to 176 lanes), not 5 x 200 + 24. */
     static final class Geometry {
         final int br, nQb, bc, nKb, ePad, evPad;
 
@@ -272,7 +267,7 @@ final class FlashAttentionVector {
 
     static void backward(AttentionProblem p, float[] out, float[] stats, float[] dOut,
                          float[] dq, float[] dk, float[] dv, float[] dMask) {
-        backward(p, out, stats, dOut, dq, dk, dv, dMask, BR_MAX_BACKWARD, BC_MAX);
+        backward(p, out, stats, dOut, dq, dk, dv, dMask, BR_MAX, BC_MAX);
     }
 
     /** The backward with chosen block limits (multiples of the vector length), for tests and tuning. */
@@ -569,8 +564,9 @@ final class FlashAttentionVector {
      *
      * <p>Register tiles: 6 rows x 2 vectors (12 accumulators, two B vectors and a broadcast: 15 of AVX2's 16
      * registers; at N = 197 it measured 4% ahead of 4 x 2 in the backward). An odd number of vectors (a query
-     * block of 40 rows is five) runs its last pair and the single vector as 3 x 3 tiles: the single vector alone
-     * needs a broadcast per fma, load-bound, and took 12% of the backward at twice the time per flop.
+     * block of 200 rows is 25, one of 40 is 5) runs its last pair and the single vector as 3 x 3 tiles: the single
+     * vector alone needs a broadcast per fma, load-bound, and took 12% of the backward (with 40-row blocks) at twice
+     * the time per flop.
      */
     static void mmp(int rows, int cols, int depth, float[] a, int aOff, int ars,
                     float[] b, int bOff, int bDepth, int t0, float[] c, int cOff, int ldc, int cvs, int mode) {
