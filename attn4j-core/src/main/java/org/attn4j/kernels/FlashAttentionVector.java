@@ -738,8 +738,8 @@ final class FlashAttentionVector {
 
     /**
      * {@link #mmp} with A in lane groups: {@code A(r, p) = a[aOff + (r / lanes)·aGroup + p·lanes + r % lanes]} — the
-     * score tile as the forward keeps it, read at the constant stride of one vector. Row tiles of 4 never straddle
-     * a group. With {@link #SCALE}, C's row r is first multiplied by {@code rowScale[r]} (the online softmax's
+     * score tile as the forward keeps it, read at the constant stride of one vector. A tile of 6 rows may straddle
+     * two groups: each row has its own base. With {@link #SCALE}, C's row r is first multiplied by {@code rowScale[r]} (the online softmax's
      * rescale of the running output).
      */
     static void mmg(int rows, int cols, int depth, float[] a, int aOff, int aGroup, float[] b, int bOff, int bDepth, int t0,
