@@ -22,28 +22,38 @@ class PrezeroedArraysTest {
         }
     }
 
-    @Test
-    void givesZerosOfTheLengthAskedForOnOneAndTwoThreads() {
+    /** A test body that may throw (the tests sleep to let the helper work). */
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code body} with the pool at {@code threads} threads, then restores the previous size. */
+    private static void onThreads(int threads, Body body) throws Exception {
         int before = Parallel.threads();
         try {
-            for (int threads : new int[] {1, 2}) {
-                Parallel.setThreads(threads);
-                for (int n : new int[] {0, 7, PrezeroedArrays.MIN_LENGTH - 1, PrezeroedArrays.MIN_LENGTH, PrezeroedArrays.MIN_LENGTH + 5}) {
-                    float[] a = PrezeroedArrays.floats(n);
-                    assertEquals(n, a.length, "length on " + threads + " threads");
-                    assertAllZero(a, "n = " + n + " on " + threads + " threads");
-                }
-            }
+            Parallel.setThreads(threads);
+            body.run();
         } finally {
             Parallel.setThreads(before);
         }
     }
 
     @Test
-    void neverHandsOutAnArrayTwiceAndDirtyingOneLeavesTheNextZero() throws InterruptedException {
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(2);
+    void givesZerosOfTheLengthAskedForOnOneAndTwoThreads() throws Exception {
+        for (int threads : new int[] {1, 2}) {
+            onThreads(threads, () -> {
+                for (int n : new int[] {0, 7, PrezeroedArrays.MIN_LENGTH - 1, PrezeroedArrays.MIN_LENGTH, PrezeroedArrays.MIN_LENGTH + 5}) {
+                    float[] a = PrezeroedArrays.floats(n);
+                    assertEquals(n, a.length, "length on " + threads + " threads");
+                    assertAllZero(a, "n = " + n + " on " + threads + " threads");
+                }
+            });
+        }
+    }
+
+    @Test
+    void neverHandsOutAnArrayTwiceAndDirtyingOneLeavesTheNextZero() throws Exception {
+        onThreads(2, () -> {
             int n = PrezeroedArrays.MIN_LENGTH + 3;
             Set<float[]> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             List<float[]> kept = new ArrayList<>();
@@ -62,16 +72,12 @@ class PrezeroedArraysTest {
                 assertEquals(i + 1f, kept.get(i)[n - 1]);
             }
             assertNotSame(kept.get(0), kept.get(1));
-        } finally {
-            Parallel.setThreads(before);
-        }
+        });
     }
 
     @Test
-    void preparedArraysStayWithinTheirByteCap() throws InterruptedException {
-        int before = Parallel.threads();
-        try {
-            Parallel.setThreads(2);
+    void preparedArraysStayWithinTheirByteCap() throws Exception {
+        onThreads(2, () -> {
             // Many different lengths: old ones give up their prepared arrays as new ones are asked for.
             for (int i = 0; i < 64; i++) {
                 float[] a = PrezeroedArrays.floats(PrezeroedArrays.MIN_LENGTH + 1024 * i);
@@ -81,8 +87,6 @@ class PrezeroedArraysTest {
             long held = PrezeroedArrays.preparedBytes();
             assertEquals(true, held <= PrezeroedArrays.capBytes(),
                     "prepared arrays hold " + held + " bytes, cap " + PrezeroedArrays.capBytes());
-        } finally {
-            Parallel.setThreads(before);
-        }
+        });
     }
 }
