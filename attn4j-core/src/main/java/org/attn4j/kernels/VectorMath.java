@@ -63,17 +63,19 @@ public final class VectorMath {
      * both, so that C2 inlines it wherever they are inlined.
      */
     private static FloatVector expOfClamped(FloatVector xc) {
-        FloatVector nr = xc.mul(LOG2E).add(ROUND);            // ROUND + n: n in the low mantissa bits
+        // The loops that call exp are latency-bound (one exp's chain is ~40 cycles deep and the FP scheduler holds
+        // about two of them), so every step below is written for a short dependency chain: fmas instead of mul +
+        // add, the polynomial by Estrin's scheme, and the final + 1 folded into the scaling.
+        FloatVector nr = xc.fma(FloatVector.broadcast(FS, LOG2E), FloatVector.broadcast(FS, ROUND));   // ROUND + n
         FloatVector n = nr.sub(ROUND);
-        FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
+        FloatVector r = n.fma(FloatVector.broadcast(FS, -LN2_HI), xc);   // exact: n·LN2_HI has few enough bits
         r = n.fma(FloatVector.broadcast(FS, -LN2_LO), r);
+        // e^r = 1 + r + r² q(r), q of degree 5 (Cephes' coefficients) as (a r² + b) r² + c.
         FloatVector r2 = r.mul(r);
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(FS, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(FS, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(FS, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(FS, 5.0000001201e-1f));
-        p = p.fma(r2, r).add(1f);
+        FloatVector a = r.fma(FloatVector.broadcast(FS, 1.9875691500e-4f), FloatVector.broadcast(FS, 1.3981999507e-3f));
+        FloatVector b = r.fma(FloatVector.broadcast(FS, 8.3334519073e-3f), FloatVector.broadcast(FS, 4.1665795894e-2f));
+        FloatVector c = r.fma(FloatVector.broadcast(FS, 1.6666665459e-1f), FloatVector.broadcast(FS, 5.0000001201e-1f));
+        FloatVector em1 = a.fma(r2, b).fma(r2, c).fma(r2, r);           // e^r - 1
         // 2^n as two factors so that n down to -150 stays in the normal exponent range of each. n as an int is
         // read off nr's bits (|n| < 2^22), not converted: F2I's saturation checks cost more than the subtraction.
         IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
@@ -81,31 +83,29 @@ public final class VectorMath {
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2);
+        // (e^r - 1) s1 + s1 rounds once, to round(e^r) s1: s1 >= 2^-75 is a normal power of two.
+        return em1.fma(s1, s1).mul(s2);
     }
 
     /** {@link #exp} for any vector shape: the same operations, species taken from x at run time. */
     static FloatVector expAnyShape(FloatVector x) {
         FloatVector xc = minConst(maxConst(x, -104f), 89f);
-        FloatVector nr = xc.mul(LOG2E).add(ROUND);
-        FloatVector n = nr.sub(ROUND);
         VectorSpecies<Float> fs = x.species();
-        FloatVector r = n.mul(-LN2_HI).add(xc);              // exact: n·LN2_HI has few enough bits
+        FloatVector nr = xc.fma(FloatVector.broadcast(fs, LOG2E), FloatVector.broadcast(fs, ROUND));
+        FloatVector n = nr.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(fs, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(fs, -LN2_LO), r);
         FloatVector r2 = r.mul(r);
-        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
-        p = p.fma(r, FloatVector.broadcast(p.species(), 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(p.species(), 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(p.species(), 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(p.species(), 5.0000001201e-1f));
-        p = p.fma(r2, r).add(1f);
-        // 2^n as two factors so that n down to -150 stays in the normal exponent range of each.
+        FloatVector a = r.fma(FloatVector.broadcast(fs, 1.9875691500e-4f), FloatVector.broadcast(fs, 1.3981999507e-3f));
+        FloatVector b = r.fma(FloatVector.broadcast(fs, 8.3334519073e-3f), FloatVector.broadcast(fs, 4.1665795894e-2f));
+        FloatVector c = r.fma(FloatVector.broadcast(fs, 1.6666665459e-1f), FloatVector.broadcast(fs, 5.0000001201e-1f));
+        FloatVector em1 = a.fma(r2, b).fma(r2, c).fma(r2, r);
         IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
         IntVector n2 = ni.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector result = p.mul(s1).mul(s2);
+        FloatVector result = em1.fma(s1, s1).mul(s2);
         // Below -104 the true value underflows to 0 in float; above 89 it overflows.
         result = result.blend(0f, x.compare(VectorOperators.LT, -104f));
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72284f));
