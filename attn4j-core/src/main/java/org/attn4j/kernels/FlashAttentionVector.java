@@ -172,8 +172,18 @@ final class FlashAttentionVector {
     private static void softmaxStep(int nj, int br, float[] st, int gs, float[] m, float[] l, float[] alpha) {
         for (int c0 = 0; c0 < br; c0 += VL) {
             int base = (c0 / VL) * gs;
-            FloatVector mx = FloatVector.broadcast(S, NEG_INF);
-            for (int j = 0, at = base; j < nj; j++, at += VL) mx = mx.max(FloatVector.fromArray(S, st, at));
+            // Four independent running maxima: one chain of maxes (each a compare and blends around vmaxps on AVX2)
+            // is latency-bound. max is exact and order-free, so the result is the same bits.
+            FloatVector mx = FloatVector.broadcast(S, NEG_INF), mx1 = mx, mx2 = mx, mx3 = mx;
+            int j4 = nj & ~3, mat = base;
+            for (int j = 0; j < j4; j += 4, mat += 4 * VL) {
+                mx = mx.max(FloatVector.fromArray(S, st, mat));
+                mx1 = mx1.max(FloatVector.fromArray(S, st, mat + VL));
+                mx2 = mx2.max(FloatVector.fromArray(S, st, mat + 2 * VL));
+                mx3 = mx3.max(FloatVector.fromArray(S, st, mat + 3 * VL));
+            }
+            for (int j = j4; j < nj; j++, mat += VL) mx = mx.max(FloatVector.fromArray(S, st, mat));
+            mx = mx.max(mx1).max(mx2.max(mx3));
             FloatVector mOld = FloatVector.fromArray(S, m, c0);
             FloatVector mNew = mOld.max(mx);
             FloatVector mu = mNew.blend(0f, mNew.compare(VectorOperators.EQ, NEG_INF));
