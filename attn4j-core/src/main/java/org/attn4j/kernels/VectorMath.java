@@ -27,6 +27,9 @@ public final class VectorMath {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding and subtracting it rounds to an integer
     private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    // Cephes' expf: e^r = 1 + r + r² (Q0 + Q1 r + ... + Q5 r⁵) for |r| <= ln2/2.
+    private static final float EXP_Q0 = 5.0000001201e-1f, EXP_Q1 = 1.6666665459e-1f, EXP_Q2 = 4.1665795894e-2f,
+            EXP_Q3 = 8.3334519073e-3f, EXP_Q4 = 1.3981999507e-3f, EXP_Q5 = 1.9875691500e-4f;
 
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED;
 
@@ -70,11 +73,11 @@ public final class VectorMath {
         FloatVector n = nr.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(FS, -LN2_HI), xc);   // exact: n·LN2_HI has few enough bits
         r = n.fma(FloatVector.broadcast(FS, -LN2_LO), r);
-        // e^r = 1 + r + r² q(r), q of degree 5 (Cephes' coefficients) as (a r² + b) r² + c.
+        // e^r - 1 = r + r² q(r) with q(r) = (a r² + b) r² + c.
         FloatVector r2 = r.mul(r);
-        FloatVector a = r.fma(FloatVector.broadcast(FS, 1.9875691500e-4f), FloatVector.broadcast(FS, 1.3981999507e-3f));
-        FloatVector b = r.fma(FloatVector.broadcast(FS, 8.3334519073e-3f), FloatVector.broadcast(FS, 4.1665795894e-2f));
-        FloatVector c = r.fma(FloatVector.broadcast(FS, 1.6666665459e-1f), FloatVector.broadcast(FS, 5.0000001201e-1f));
+        FloatVector a = r.fma(FloatVector.broadcast(FS, EXP_Q5), FloatVector.broadcast(FS, EXP_Q4));
+        FloatVector b = r.fma(FloatVector.broadcast(FS, EXP_Q3), FloatVector.broadcast(FS, EXP_Q2));
+        FloatVector c = r.fma(FloatVector.broadcast(FS, EXP_Q1), FloatVector.broadcast(FS, EXP_Q0));
         FloatVector em1 = a.fma(r2, b).fma(r2, c).fma(r2, r);           // e^r - 1
         // 2^n as two factors so that n down to -150 stays in the normal exponent range of each. n as an int is
         // read off nr's bits (|n| < 2^22), not converted: F2I's saturation checks cost more than the subtraction.
@@ -96,9 +99,9 @@ public final class VectorMath {
         FloatVector r = n.fma(FloatVector.broadcast(fs, -LN2_HI), xc);
         r = n.fma(FloatVector.broadcast(fs, -LN2_LO), r);
         FloatVector r2 = r.mul(r);
-        FloatVector a = r.fma(FloatVector.broadcast(fs, 1.9875691500e-4f), FloatVector.broadcast(fs, 1.3981999507e-3f));
-        FloatVector b = r.fma(FloatVector.broadcast(fs, 8.3334519073e-3f), FloatVector.broadcast(fs, 4.1665795894e-2f));
-        FloatVector c = r.fma(FloatVector.broadcast(fs, 1.6666665459e-1f), FloatVector.broadcast(fs, 5.0000001201e-1f));
+        FloatVector a = r.fma(FloatVector.broadcast(fs, EXP_Q5), FloatVector.broadcast(fs, EXP_Q4));
+        FloatVector b = r.fma(FloatVector.broadcast(fs, EXP_Q3), FloatVector.broadcast(fs, EXP_Q2));
+        FloatVector c = r.fma(FloatVector.broadcast(fs, EXP_Q1), FloatVector.broadcast(fs, EXP_Q0));
         FloatVector em1 = a.fma(r2, b).fma(r2, c).fma(r2, r);
         IntVector ni = nr.reinterpretAsInts().sub(ROUND_BITS);
         IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
