@@ -9,6 +9,7 @@
 #   ./bench.sh block [--threads T] [--reps R] [--batch 8] [--geometry vit-b|fashion]   one transformer block fwd + bwd
 #   ./bench.sh jit-report LOGFILE   calls C2 left boxing vectors; write LOGFILE with
 #     BENCH_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=LOGFILE" ./bench.sh NAME ...
+# -XX:MaxHeapFreeRatio=100 as in ./attn4j (G1 keeps its heap instead of re-committing it every step).
 # libtorch must never reach the network: DJL_OFFLINE=true and -Dai.djl.offline=true are set here.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +31,6 @@ fi
 ./mvnw -q -B -Pbench -pl attn4j-bench -am package -DskipTests
 
 export DJL_OFFLINE=true
-exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g \
+exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -XX:MaxHeapFreeRatio=100 \
   -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
   -jar attn4j-bench/target/attn4j-bench.jar "$@"
