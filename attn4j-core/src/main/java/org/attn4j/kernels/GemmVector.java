@@ -26,7 +26,10 @@ import jdk.incubator.vector.VectorSpecies;
  * on AVX2 (Zen 3, 16 ymm registers), micro-kernel alone on packed data: 3 x 3 runs at the core's FMA
  * peak (~66 GFLOP/s), while the 12-accumulator tiles 4 x 3, 6 x 2 and 3 x 4 ran at about half of it
  * (in 6 x 2's generated code C2 spills an accumulator to the stack every K step). With AVX-512
- * (32 zmm registers) the 4 x 3 tile is used, as measured on Zen 4 (shared/ANCHORS.md). Edge tiles (m or n
+ * (32 zmm registers) the tile is 6 x 3, 18 accumulators: three B loads and six broadcasts feed 18 FMAs
+ * where 4 x 3 fed 12 with seven. Measured on a KVM Xeon (Sapphire Rapids class, 2 FMA ports), one thread,
+ * packed panels: 4 x 3 ran at 109-114 GFLOP/s (kc 256-1024) and 150 (kc 96), 6 x 3 at 142-144 and 164,
+ * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
@@ -53,15 +56,15 @@ final class GemmVector {
     private static final int L = S.length();
     /** Width of a B panel and of the micro-tile: three vectors. */
     static final int NR = 3 * L;
-    /** Height of the micro-tile: 4 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
-    static final int MR = L >= 16 ? 4 : 3;
+    /** Height of the micro-tile: 6 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
+    static final int MR = L >= 16 ? 6 : 3;
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
      * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
      * the A block (MC x KC) then share L2.
      */
     static final int KC = 1024;
-    /** Rows of A packed at once, in MR panels: MC x KC floats (384 KiB for a 3-row tile) stay in L2. */
+    /** Rows of A packed at once, in MR panels: MC x KC floats (384 KiB for a 3-row tile, 768 for 6) stay in L2. */
     static final int MC_PANELS = 32;
     /** Columns of B packed at once (a multiple of NR). */
     static final int NC = NR * 128;
@@ -70,7 +73,7 @@ final class GemmVector {
 
     /** Per-thread packing buffers, grown on demand and reused. */
     private static final class Buffers {
-        float[] a = new float[0], b = new float[0], tile = new float[4 * NR], row = new float[0];
+        float[] a = new float[0], b = new float[0], tile = new float[6 * NR], row = new float[0];
 
         float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
         float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
@@ -94,13 +97,13 @@ final class GemmVector {
     }
 
     /**
-     * The full entry with the micro-tile height {@code mr} (3 or 4) chosen by the caller, so tests can
+     * The full entry with the micro-tile height {@code mr} (3 or 6) chosen by the caller, so tests can
      * hold both tiles to the reference whatever this machine's vector width.
      */
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc, int mr, boolean parallel) {
-        if (mr != 3 && mr != 4) throw new IllegalArgumentException("GemmVector.sgemm: micro-tile rows must be 3 or 4, got " + mr);
+        if (mr != 3 && mr != 6) throw new IllegalArgumentException("GemmVector.sgemm: micro-tile rows must be 3 or 6, got " + mr);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             GemmScalar.scale(m, n, beta, c, cOff, ldc);
@@ -319,13 +322,15 @@ final class GemmVector {
                         ap[dst + 1] = a[s1 + p];
                         ap[dst + 2] = a[s2 + p];
                     }
-                } else if (rows == 4 && mr == 4) {
-                    int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
-                    for (int p = 0; p < kc; p++, dst += 4) {
+                } else if (rows == 6 && mr == 6) {
+                    int s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                    for (int p = 0; p < kc; p++, dst += 6) {
                         ap[dst] = a[s0 + p];
                         ap[dst + 1] = a[s1 + p];
                         ap[dst + 2] = a[s2 + p];
                         ap[dst + 3] = a[s3 + p];
+                        ap[dst + 4] = a[s4 + p];
+                        ap[dst + 5] = a[s5 + p];
                     }
                 } else {
                     for (int p = 0; p < kc; p++, dst += mr) {
@@ -352,12 +357,14 @@ final class GemmVector {
                         ap[d + 2] = a[s + 2];
                     }
                 } else {
-                    for (; ir < full; ir += 4) {
+                    for (; ir < full; ir += 6) {
                         int d = dst + ir * kc, s = src + ir;
                         ap[d] = a[s];
                         ap[d + 1] = a[s + 1];
                         ap[d + 2] = a[s + 2];
                         ap[d + 3] = a[s + 3];
+                        ap[d + 4] = a[s + 4];
+                        ap[d + 5] = a[s + 5];
                     }
                 }
                 if (ir < mc) {
@@ -373,7 +380,7 @@ final class GemmVector {
     static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
                        float[] c, int co, int ldc, boolean accumulate) {
         if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
-        else kernel4x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
+        else kernel6x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
     }
 
     /** C[3, NR] = Apanel[3, kc] * Bpanel[kc, NR] (+ C when accumulate), nine vector accumulators. */
@@ -410,15 +417,17 @@ final class GemmVector {
         c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
     }
 
-    /** C[4, NR] = Apanel[4, kc] * Bpanel[kc, NR] (+ C when accumulate), twelve vector accumulators. */
-    private static void kernel4x3(int kc, float[] ap, int ao, float[] bp, int bo,
+    /** C[6, NR] = Apanel[6, kc] * Bpanel[kc, NR] (+ C when accumulate), eighteen vector accumulators (AVX-512). */
+    private static void kernel6x3(int kc, float[] ap, int ao, float[] bp, int bo,
                                   float[] c, int co, int ldc, boolean accumulate) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00;
         FloatVector c30 = c00, c31 = c00, c32 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00;
+        FloatVector c50 = c00, c51 = c00, c52 = c00;
         for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR, ai = ao + p * 4;
+            int bi = bo + p * NR, ai = ao + p * 6;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
@@ -430,10 +439,14 @@ final class GemmVector {
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
             x = FloatVector.broadcast(S, ap[ai + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
         }
         // C (+)= acc, written out (see the class comment). No float arguments: one live across the loop takes a
         // register, and C2 then spilled three accumulators to the stack in every K step.
-        int r1 = co + ldc, r2 = co + 2 * ldc, r3 = co + 3 * ldc;
+        int r1 = co + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
         if (accumulate) {
             c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
             c02 = c02.add(FloatVector.fromArray(S, c, co + 2 * L));
@@ -443,11 +456,17 @@ final class GemmVector {
             c22 = c22.add(FloatVector.fromArray(S, c, r2 + 2 * L));
             c30 = c30.add(FloatVector.fromArray(S, c, r3)); c31 = c31.add(FloatVector.fromArray(S, c, r3 + L));
             c32 = c32.add(FloatVector.fromArray(S, c, r3 + 2 * L));
+            c40 = c40.add(FloatVector.fromArray(S, c, r4)); c41 = c41.add(FloatVector.fromArray(S, c, r4 + L));
+            c42 = c42.add(FloatVector.fromArray(S, c, r4 + 2 * L));
+            c50 = c50.add(FloatVector.fromArray(S, c, r5)); c51 = c51.add(FloatVector.fromArray(S, c, r5 + L));
+            c52 = c52.add(FloatVector.fromArray(S, c, r5 + 2 * L));
         }
         c00.intoArray(c, co); c01.intoArray(c, co + L); c02.intoArray(c, co + 2 * L);
         c10.intoArray(c, r1); c11.intoArray(c, r1 + L); c12.intoArray(c, r1 + 2 * L);
         c20.intoArray(c, r2); c21.intoArray(c, r2 + L); c22.intoArray(c, r2 + 2 * L);
         c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + L); c42.intoArray(c, r4 + 2 * L);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + L); c52.intoArray(c, r5 + 2 * L);
     }
 
     /**

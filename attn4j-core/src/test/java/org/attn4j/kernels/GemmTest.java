@@ -27,7 +27,7 @@ class GemmTest {
     private static final double U = Math.ulp(1.0f) / 2; // 2^-24, float32 unit roundoff
 
     /** Which implementation a check runs. */
-    private enum Impl { DISPATCH, SCALAR, VECTOR3, VECTOR4, VECTOR3_SERIAL, VECTOR4_SERIAL }
+    private enum Impl { DISPATCH, SCALAR, VECTOR3, VECTOR6, VECTOR3_SERIAL, VECTOR6_SERIAL }
 
     /** One problem: sizes, layout, scalars, and the arrays with their padding. */
     private record Case(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
@@ -67,10 +67,10 @@ class GemmTest {
                     t.beta, c, t.cOff, t.ldc);
             case SCALAR -> GemmScalar.sgemm(t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb,
                     t.beta, c, t.cOff, t.ldc);
-            case VECTOR3, VECTOR4, VECTOR3_SERIAL, VECTOR4_SERIAL -> GemmVector.sgemm(t.transA, t.transB, t.m, t.n, t.k,
+            case VECTOR3, VECTOR6, VECTOR3_SERIAL, VECTOR6_SERIAL -> GemmVector.sgemm(t.transA, t.transB, t.m, t.n, t.k,
                     t.alpha, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, t.beta, c, t.cOff, t.ldc,
-                    impl == Impl.VECTOR3 || impl == Impl.VECTOR3_SERIAL ? 3 : 4,
-                    impl == Impl.VECTOR3 || impl == Impl.VECTOR4);
+                    impl == Impl.VECTOR3 || impl == Impl.VECTOR3_SERIAL ? 3 : 6,
+                    impl == Impl.VECTOR3 || impl == Impl.VECTOR6);
         }
     }
 
@@ -237,7 +237,7 @@ class GemmTest {
             // Deep and wide enough that the B block is packed by several threads, ending in a partial panel.
             Case packedTogether = randomCase(r, false, false, 7, 90 * GemmVector.NR + 5, GemmVector.KC, 1f, 0f, false);
             check(Impl.VECTOR3, packedTogether);
-            check(Impl.VECTOR4, packedTogether);
+            check(Impl.VECTOR6, packedTogether);
             for (Case t : new Case[] {rows, cols, packedTogether}) {
                 float[] par = t.c.clone(), ser = t.c.clone();
                 run(Impl.VECTOR3, t, par);
