@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * 8 x 8 float transposes in registers, for the packing steps that turn rows into panel columns: a Linear's
- * weight as the transposed B of {@link GemmVector}, and Qᵀ and dOᵀ in {@link FlashAttentionVector}. Written one
+ * weight as the transposed B of {@link GemmVector}, its A panels of 6 rows (6 x 8), and Qᵀ and dOᵀ in
+ * {@link FlashAttentionVector}. Written one
  * element at a time, such a transpose stores at a stride of a panel row (1.1 ns per element measured, 14% of a
  * ViT-B forward at batch 1); through registers each panel row takes 8 floats in one store (0.6 ns).
  *
@@ -59,5 +60,36 @@ final class TransposeVector {
         b4.rearrange(HI1, b5).mul(scale).intoArray(dst, d + 5 * ldd);
         b6.rearrange(LO1, b7).mul(scale).intoArray(dst, d + 6 * ldd);
         b6.rearrange(HI1, b7).mul(scale).intoArray(dst, d + 7 * ldd);
+    }
+
+    /**
+     * {@code dst[d + p*6 + j] = src[s + j*lds + p]} for j < 6, p < 8: six rows of eight columns into eight rows of
+     * six, one after the other ({@link GemmVector}'s packed A panel for its 6-row tile). The 8 x 8 transpose with
+     * two zero rows; each output row is stored as eight floats, row p's two extra (zeros) landing where row
+     * p + 1 then goes. The eighth row's two extra floats fall on {@code dst[d + 48]} and {@code dst[d + 49]},
+     * past the block: the caller must own them and write them afterwards (the next columns, or the next panel).
+     */
+    static void transpose6x8(float[] src, int s, int lds, float[] dst, int d) {
+        FloatVector r0 = FloatVector.fromArray(S8, src, s), r1 = FloatVector.fromArray(S8, src, s + lds);
+        FloatVector r2 = FloatVector.fromArray(S8, src, s + 2 * lds), r3 = FloatVector.fromArray(S8, src, s + 3 * lds);
+        FloatVector r4 = FloatVector.fromArray(S8, src, s + 4 * lds), r5 = FloatVector.fromArray(S8, src, s + 5 * lds);
+        FloatVector zero = FloatVector.zero(S8);
+        FloatVector a0 = r0.rearrange(LO4, r4), a4 = r0.rearrange(HI4, r4);      // d = 4
+        FloatVector a1 = r1.rearrange(LO4, r5), a5 = r1.rearrange(HI4, r5);
+        FloatVector a2 = r2.rearrange(LO4, zero), a6 = r2.rearrange(HI4, zero);
+        FloatVector a3 = r3.rearrange(LO4, zero), a7 = r3.rearrange(HI4, zero);
+        FloatVector b0 = a0.rearrange(LO2, a2), b2 = a0.rearrange(HI2, a2);      // d = 2
+        FloatVector b1 = a1.rearrange(LO2, a3), b3 = a1.rearrange(HI2, a3);
+        FloatVector b4 = a4.rearrange(LO2, a6), b6 = a4.rearrange(HI2, a6);
+        FloatVector b5 = a5.rearrange(LO2, a7), b7 = a5.rearrange(HI2, a7);
+        // d = 1. In order: each store overwrites the previous one's two extra lanes.
+        b0.rearrange(LO1, b1).intoArray(dst, d);
+        b0.rearrange(HI1, b1).intoArray(dst, d + 6);
+        b2.rearrange(LO1, b3).intoArray(dst, d + 12);
+        b2.rearrange(HI1, b3).intoArray(dst, d + 18);
+        b4.rearrange(LO1, b5).intoArray(dst, d + 24);
+        b4.rearrange(HI1, b5).intoArray(dst, d + 30);
+        b6.rearrange(LO1, b7).intoArray(dst, d + 36);
+        b6.rearrange(HI1, b7).intoArray(dst, d + 42);
     }
 }

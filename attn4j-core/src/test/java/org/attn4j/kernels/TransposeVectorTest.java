@@ -1,12 +1,13 @@
 package org.attn4j.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The 8 x 8 register transpose against its definition, {@code dst[d + p*ldd + j] = scale * src[s + j*lds + p]}. */
+/** The register transposes against their definitions, e.g. {@code dst[d + p*ldd + j] = scale * src[s + j*lds + p]}. */
 class TransposeVectorTest {
     @Test
     void transpose8x8MatchesItsDefinitionOnStridedBlocks() {
@@ -28,5 +29,27 @@ class TransposeVectorTest {
                 assertEquals(0f, dst[i], "outside the block, index " + i);
             }
         }
+    }
+
+    @Test
+    void transpose6x8FillsSixWideRowsAndSpillsTwoZerosPastTheBlock() {
+        assumeTrue(VectorSupport.ENABLED && TransposeVector.ENABLED);
+        Random r = new Random(6);
+        int s = 2, lds = 10, d = 3;
+        float[] src = new float[s + 6 * lds];
+        for (int i = 0; i < src.length; i++) src[i] = r.nextFloat() * 2 - 1;
+        float[] dst = new float[d + 48 + 2 + 4];
+        java.util.Arrays.fill(dst, Float.NaN);
+        TransposeVector.transpose6x8(src, s, lds, dst, d);
+        for (int p = 0; p < 8; p++) {
+            for (int j = 0; j < 6; j++) {
+                assertEquals(src[s + j * lds + p], dst[d + p * 6 + j], "element (" + j + ", " + p + ")");
+            }
+        }
+        // The documented spill: two zeros right after the block, and nothing else touched.
+        assertEquals(0f, dst[d + 48]);
+        assertEquals(0f, dst[d + 49]);
+        for (int i = 0; i < d; i++) assertTrue(Float.isNaN(dst[i]), "before the block, index " + i);
+        for (int i = d + 50; i < dst.length; i++) assertTrue(Float.isNaN(dst[i]), "after the spill, index " + i);
     }
 }
