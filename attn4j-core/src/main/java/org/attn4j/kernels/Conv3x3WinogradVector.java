@@ -41,7 +41,16 @@ import jdk.incubator.vector.VectorSpecies;
 final class Conv3x3WinogradVector {
     private Conv3x3WinogradVector() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /**
+     * The transforms' vectors, and so the width of a unit: at most 256 bits (8 tiles), even with AVX-512. Tiles of
+     * one unit come from one tile row, and the images these networks see are small: a 14 x 14 feature map has 7
+     * tiles per row, so 16-tile units computed 16 tiles' products for 7 (and 4 for a 7 x 7 map). With 8-tile units
+     * six fill a block ({@code NR / 8}) and a 14 x 14 map wastes one tile in eight. Measured with AVX-512 (KVM
+     * Xeon, 2 threads, {@code ./bench.sh train}): a {@code cnn} training step took 178 ms with 16-tile units and
+     * 158-160 with 8 (libtorch 111-126 in the same runs). With AVX2 units were 8 tiles already.
+     */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.length() > 8
+            ? FloatVector.SPECIES_256 : FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final int MR = GemmVector.MR, NR = GemmVector.NR, UNITS_PER_BLOCK = NR / L;
     /** Transform positions ξ = 4i + j of a 4x4 tile. */
