@@ -46,8 +46,11 @@ final class Conv2dVector {
     private static final int NR = GemmVector.NR, KC = GemmVector.KC;
     /** Rows of the forward tile: {@link GemmVector}'s 3 x NR micro-kernel, whatever the vector width. */
     private static final int MR = 3;
-    /** The weight-gradient tile of {@link #kernel4x2}: 4 taps by two vectors of output channels. */
-    private static final int WR = 4, WN = 2 * L;
+    /**
+     * The weight-gradient tile: 4 taps ({@link #kernel4x2}), or 8 with AVX-512's 32 registers ({@link #kernel8x2}),
+     * by two vectors of output channels.
+     */
+    private static final int WR = L >= 16 ? 8 : 4, WN = 2 * L;
     /**
      * Floats of slack after a padded copy: a direct-rows panel of the last image reads up to
      * {@code NR - 1 + (kW-1)*dW} past its last plane, a packed run up to {@code L - 1}.
@@ -377,6 +380,56 @@ final class Conv2dVector {
         c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
     }
 
+    /** {@link #kernel4x2} with eight rows of A (taps): sixteen accumulators, for AVX-512. */
+    private static void kernel8x2(int kc, float[] x, int a0, int a1, int a2, int a3, int a4, int a5, int a6, int a7,
+                                  float[] bp, int bo, float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * WN;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + p]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, x[a1 + p]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, x[a2 + p]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, x[a3 + p]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, x[a4 + p]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, x[a5 + p]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            a = FloatVector.broadcast(S, x[a6 + p]);
+            c60 = a.fma(b0, c60); c61 = a.fma(b1, c61);
+            a = FloatVector.broadcast(S, x[a7 + p]);
+            c70 = a.fma(b0, c70); c71 = a.fma(b1, c71);
+        }
+        // Stores written out, as in kernelRows.
+        int c1 = co + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc, c6 = c5 + ldc, c7 = c6 + ldc;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, c3)); c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, c4)); c41 = c41.add(FloatVector.fromArray(S, c, c4 + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, c5)); c51 = c51.add(FloatVector.fromArray(S, c, c5 + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, c6)); c61 = c61.add(FloatVector.fromArray(S, c, c6 + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, c7)); c71 = c71.add(FloatVector.fromArray(S, c, c7 + L));
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
+        c40.intoArray(c, c4); c41.intoArray(c, c4 + L);
+        c50.intoArray(c, c5); c51.intoArray(c, c5 + L);
+        c60.intoArray(c, c6); c61.intoArray(c, c6 + L);
+        c70.intoArray(c, c7); c71.intoArray(c, c7 + L);
+    }
+
     /**
      * The stride-1 weight gradient as {@code dWᵀ[t, co] = sum_v xp[n*C*Hp*Wp + tapOff(t) + v] * gOutGrid[co, v]}
      * over each image's padded-width grid {@code v = oh*Wp + ow}, where gOutGrid is gOut with zeros in the
@@ -428,8 +481,16 @@ final class Conv2dVector {
                         int a0 = xBase + tapOff[t], a1 = xBase + tapOff[Math.min(t + 1, K - 1)];
                         int a2 = xBase + tapOff[Math.min(t + 2, K - 1)], a3 = xBase + tapOff[Math.min(t + 3, K - 1)];
                         int cRow = (tp - t0) * WR * Npad;
-                        for (int q = 0; q < nPanels; q++) {
-                            kernel4x2(V, xp.data(), a0, a1, a2, a3, bp, q * V * WN, acc, cRow + q * WN, Npad, n > 0);
+                        if (WR == 4) {
+                            for (int q = 0; q < nPanels; q++) {
+                                kernel4x2(V, xp.data(), a0, a1, a2, a3, bp, q * V * WN, acc, cRow + q * WN, Npad, n > 0);
+                            }
+                        } else {
+                            int a4 = xBase + tapOff[Math.min(t + 4, K - 1)], a5 = xBase + tapOff[Math.min(t + 5, K - 1)];
+                            int a6 = xBase + tapOff[Math.min(t + 6, K - 1)], a7 = xBase + tapOff[Math.min(t + 7, K - 1)];
+                            for (int q = 0; q < nPanels; q++) {
+                                kernel8x2(V, xp.data(), a0, a1, a2, a3, a4, a5, a6, a7, bp, q * V * WN, acc, cRow + q * WN, Npad, n > 0);
+                            }
                         }
                     }
                 }
