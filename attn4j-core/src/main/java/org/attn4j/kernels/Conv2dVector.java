@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  *       3 x 3-vector tile) reads B in place, with A = the weight packed once; grid columns past Wo are
  *       computed and dropped;
  *   <li>weight gradient ({@link #weightGradDirect}): {@code dWᵀ = X · gOutGridᵀ} with A's rows the input's
- *       own tap rows and only gOut transposed and packed, in {@link #kernel4x2}; with fewer output channels
+ *       own tap rows and only gOut transposed and packed, in {@link #kernel4x2} ({@link #kernel8x2} with
+ *       AVX-512); with fewer output channels
  *       than a vector, dot products ({@link #weightGradDots});
  *   <li>input gradient ({@link #inputGrad}): the transposed convolution, i.e. the forward over {@code gOut}
  *       padded by {@code d*(k-1) - p} with the kernel flipped and its in/out channels swapped: a deep product
