@@ -1,6 +1,6 @@
 package org.attn4j.kernels;
 
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -23,7 +23,7 @@ public final class Parallel {
     }
 
     private static volatile int threads = initialThreads();
-    private static volatile ForkJoinPool pool;
+    private static volatile Helpers pool;
 
     private static int initialThreads() {
         String s = System.getProperty("attn4j.threads");
@@ -49,7 +49,7 @@ public final class Parallel {
     public static synchronized void setThreads(int n) {
         if (n < 1) throw new IllegalArgumentException("Parallel.setThreads: thread count must be >= 1, got " + n);
         if (n != threads) {
-            ForkJoinPool old = pool;
+            Helpers old = pool;
             pool = null;
             threads = n;
             if (old != null) old.shutdown();
@@ -57,23 +57,94 @@ public final class Parallel {
     }
 
     /** The pool's helpers: one fewer than {@link #threads()}, since the calling thread works too. */
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
+    private static Helpers pool() {
+        Helpers p = pool;
         if (p == null) {
             synchronized (Parallel.class) {
                 p = pool;
                 if (p == null) {
-                    p = new ForkJoinPool(Math.max(1, threads - 1), pool -> {
-                        var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-                        t.setName("attn4j-" + t.getPoolIndex());
-                        t.setDaemon(true);
-                        return t;
-                    }, null, false);
+                    p = new Helpers(Math.max(1, threads - 1));
                     pool = p;
                 }
             }
         }
         return p;
+    }
+
+    /**
+     * How long an idle helper keeps looking for work before it parks: 200 µs. A training step is a few hundred
+     * parallel loops with short serial stretches between them; a parked helper is woken through the kernel,
+     * and on a virtual machine that took long enough that the caller had often run every chunk itself before
+     * the helper arrived (JFR: the helper ran for two thirds of the caller's time in a {@code cnn-cbam} step).
+     * Spinning through the gaps keeps it at hand, as OpenMP's workers do under libtorch.
+     */
+    private static final long SPIN_NANOS = 200_000;
+
+    /**
+     * The helper threads: they take tasks from one queue in order (loop chunks and background tasks alike), spin
+     * for {@link #SPIN_NANOS} when it is empty, then park until a task is queued.
+     */
+    private static final class Helpers {
+        private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        private final Worker[] workers;
+        private volatile boolean shutdown;
+
+        Helpers(int n) {
+            workers = new Worker[n];
+            for (int i = 0; i < n; i++) {
+                workers[i] = new Worker(i);
+                workers[i].start();
+            }
+        }
+
+        void execute(Runnable task) {
+            tasks.add(task);
+            // A helper sets parked before its last look at the queue, so it either sees this task or is unparked.
+            for (Worker w : workers) {
+                if (w.parked) {
+                    w.parked = false;
+                    LockSupport.unpark(w);
+                    return;
+                }
+            }
+        }
+
+        void shutdown() {
+            shutdown = true;
+            for (Worker w : workers) LockSupport.unpark(w);
+        }
+
+        private final class Worker extends Thread {
+            volatile boolean parked;
+
+            Worker(int index) {
+                super("attn4j-" + index);
+                setDaemon(true);
+            }
+
+            @Override
+            public void run() {
+                long idleSince = System.nanoTime();
+                while (!shutdown) {
+                    Runnable task = tasks.poll();
+                    if (task != null) {
+                        try {
+                            task.run();
+                        } catch (Throwable ignored) {
+                            // Loop chunks report their failures to the caller; background tasks are optional.
+                        }
+                        idleSince = System.nanoTime();
+                    } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                        Thread.onSpinWait();
+                    } else {
+                        parked = true;
+                        if (tasks.isEmpty() && !shutdown) LockSupport.park(this);
+                        parked = false;
+                        idleSince = System.nanoTime();
+                    }
+                }
+            }
+        }
     }
 
     /** Set while a thread runs a chunk: a loop nested inside one runs inline. */
@@ -100,7 +171,7 @@ public final class Parallel {
             return;
         }
         Region region = new Region(body, n, chunks, Thread.currentThread());
-        ForkJoinPool p = pool();
+        Helpers p = pool();
         for (int h = 1; h < chunks; h++) p.execute(region::help);
         inChunk[0] = true;
         try {
