@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Parallel.forRange: every index once, fixed chunk boundaries, nested loops inline, failures reach the caller. */
+/** Parallel.forRange: every index once, fixed chunk boundaries, nested loops inline, failures reach the caller, helpers wake. */
 class ParallelTest {
     private int saved;
 
@@ -103,5 +103,30 @@ class ParallelTest {
         AtomicIntegerArray hits = new AtomicIntegerArray(9);
         Parallel.forRange(9, 1, (from, to) -> { for (int i = from; i < to; i++) hits.incrementAndGet(i); });
         for (int i = 0; i < 9; i++) assertEquals(1, hits.get(i));
+    }
+
+    @Test
+    void helpersRunTheChunksTheCallerCannotTakeEvenAfterParking() throws Exception {
+        // The caller's chunk waits for the other two to run elsewhere: only helpers can run them.
+        for (int rep = 0; rep < 50; rep++) {
+            java.util.concurrent.CountDownLatch others = new java.util.concurrent.CountDownLatch(2);
+            Set<Thread> helpers = ConcurrentHashMap.newKeySet();
+            Thread caller = Thread.currentThread();
+            Parallel.forRange(3, 1, (from, to) -> {
+                if (Thread.currentThread() == caller) {
+                    try {
+                        assertTrue(others.await(10, java.util.concurrent.TimeUnit.SECONDS), "no helper took a chunk");
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                } else {
+                    helpers.add(Thread.currentThread());
+                    others.countDown();
+                }
+            });
+            assertTrue(!helpers.isEmpty() && !helpers.contains(caller), "chunks the caller could not take ran on " + helpers);
+            // Idle past the spin time now and then, so that a loop also starts with the helpers parked.
+            if (rep % 10 == 0) Thread.sleep(5);
+        }
     }
 }
