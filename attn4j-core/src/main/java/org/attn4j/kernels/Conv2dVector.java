@@ -454,10 +454,11 @@ final class Conv2dVector {
                 for (int n = 0; n < N; n++) {
                     // Eight channels by eight columns at a time through a register transpose: one at a time, each
                     // store lands WN floats from the last, a cache line apart (the packing, repeated by every
-                    // thread, was a third of this loop's time with AVX-512).
+                    // thread, was a third of this loop's time with AVX-512). WN is a multiple of 8 whenever the
+                    // transposes are enabled, so a group of eight never straddles two panels.
                     int co = 0;
                     if (TransposeVector.ENABLED) {
-                        for (; co + 8 <= Og && (co % WN) + 8 <= WN; co += 8) {
+                        for (; co + 8 <= Og; co += 8) {
                             int dst = (co / WN) * V * WN + co % WN, src = gOff + (n * Cout + gc + co) * P;
                             for (int oh = 0; oh < Ho; oh++) {
                                 int dRow = dst + oh * Wp * WN, sRow = src + oh * Wo, ow = 0;
