@@ -250,6 +250,39 @@ class GemmTest {
     }
 
     /**
+     * With few rows of A against many columns, threads split B's panels and each keeps all of A packed for its
+     * next tasks: several A blocks and K blocks against the float64 golden, then a product whose second column
+     * block switches to the row split, and a second call after A changed (nothing packed may carry over),
+     * bitwise equal to one thread.
+     */
+    @Test
+    void panelSplitKeepsEachThreadsPackedA() {
+        assumeTrue(VectorSupport.ENABLED);
+        int saved = Parallel.threads();
+        Parallel.setThreads(2);
+        try {
+            Random r = new Random(17);
+            for (boolean transA : new boolean[] {false, true}) {
+                Case t = randomCase(r, transA, !transA, 200, 260, GemmVector.KC + 40, 1f, 0f, false);
+                check(Impl.VECTOR3, t);
+                check(Impl.VECTOR6, t);
+            }
+            Case wide = randomCase(r, false, true, 200, GemmVector.NC + 2 * GemmVector.NR + 5, 300, 1f, 0f, false);
+            for (Impl[] pair : new Impl[][] {{Impl.VECTOR3, Impl.VECTOR3_SERIAL}, {Impl.VECTOR6, Impl.VECTOR6_SERIAL}}) {
+                for (int call = 0; call < 2; call++) {
+                    if (call == 1) for (int i = 0; i < wide.a.length; i++) wide.a[i] = -wide.a[i] * 0.5f;
+                    float[] par = wide.c.clone(), ser = wide.c.clone();
+                    run(pair[0], wide, par);
+                    run(pair[1], wide, ser);
+                    assertArrayEquals(ser, par, pair[0] + " call " + call + " " + wide);
+                }
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /**
      * {@code Aᵀ B} with more rows than columns is computed turned around, as {@code (Bᵀ A)ᵀ}
      * (GemmVector.swappedTN); each element still sums the same products in the same order, so it is bitwise the
      * transpose of the product asked for the other way round (which takes the direct path), over several K blocks,
