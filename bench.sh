@@ -7,6 +7,9 @@
 # Extra JVM options go in BENCH_JAVA_OPTS (e.g. -Dbench.cputime=true, see GemmBench).
 #   ./bench.sh attention [--threads T] [--reps R] [--no-long]
 #   ./bench.sh block [--threads T] [--reps R] [--batch 8] [--geometry vit-b|fashion]   one transformer block fwd + bwd
+#   BENCH_JAVA_OPTS=-XX:-TieredCompilation ./bench.sh species-mix [--other-shape-first]   sgemm after 256-bit
+#     Vector API code: the reproduction of the slow C2 compiles ProfileWarmupVector prevents (add
+#     -Dattn4j.vectorWarmup=false to the options to see them)
 #   ./bench.sh jit-report LOGFILE   calls C2 left boxing vectors; write LOGFILE with
 #     BENCH_JAVA_OPTS="-XX:+UnlockDiagnosticVMOptions -XX:+LogCompilation -XX:LogFile=LOGFILE" ./bench.sh NAME ...
 # -XX:MaxHeapFreeRatio=100 as in ./attn4j (G1 keeps its heap instead of re-committing it every step).

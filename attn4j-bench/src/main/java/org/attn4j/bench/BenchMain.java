@@ -22,6 +22,10 @@ public final class BenchMain {
             JitReport.run(Arrays.copyOfRange(args, 1, args.length));
             return;
         }
+        if (args[0].equals("species-mix")) {  // attn4j against itself; starts no libtorch
+            SpeciesMix.run(Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (!"true".equalsIgnoreCase(System.getenv("DJL_OFFLINE"))) {
             System.err.println("bench: refusing to start libtorch without DJL_OFFLINE=true in the environment "
                     + "(DJL would otherwise contact hosts on start-up); run through bench.sh");
@@ -57,6 +61,8 @@ public final class BenchMain {
         System.err.println("  suite [--threads T] [--reps R] [--quick]        every target of issue 6 in one run and one table:");
         System.err.println("                                                  ms, GFLOP/s, share of peak, ratio to libtorch, target met");
         System.err.println("  gemm [--threads T] [--sizes 256,512,1024,2048]   sgemm vs libtorch matMul, N x N x N");
+        System.err.println("  species-mix [--threads T] [--reps R] [--other-shape-first]   sgemm after 256-bit Vector API code");
+        System.err.println("                                                  (with BENCH_JAVA_OPTS=-XX:-TieredCompilation; see ProfileWarmupVector)");
         System.err.println("  vit [--threads T] [--batches 1,8] [--reps R] [--depth D]");
         System.err.println("                                                  ViT-B/16 forward vs the same network in libtorch ops");
         System.err.println("  train [--models cnn-cbam,cnn] [--batch 128] [--parity 10] [--steps 10] [--warmup 3] [--lr 0.02]"
