@@ -36,7 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Not covered: Vector API code of another shape that a host program runs before attn4j's first kernel
  * ({@code species-mix --other-shape-first}); and with {@code -XX:-TieredCompilation} the 256-bit Winograd
- * transforms are then compiled with virtual calls. The complete fix is a single vector shape for all kernels.
+ * transforms are then compiled with virtual calls. The complete fix would be a single vector shape for all
+ * kernels; the 256-bit code rewritten as masked 512-bit code passed every test but made training steps 2-3x
+ * slower (README, "When a kernel is suddenly slow").
  */
 final class ProfileWarmupVector {
     private ProfileWarmupVector() {}
