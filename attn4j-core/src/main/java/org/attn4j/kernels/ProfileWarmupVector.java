@@ -35,8 +35,10 @@ import jdk.incubator.vector.VectorSpecies;
  * (600 was the least that worked there). About 0.45 s, once per JVM. {@code -Dattn4j.vectorWarmup=false} skips it.
  *
  * <p>Not covered: Vector API code of another shape that a host program runs before attn4j's first kernel
- * ({@code species-mix --other-shape-first}); and with {@code -XX:-TieredCompilation} the 256-bit Winograd
- * transforms are then compiled with virtual calls. The complete fix would be a single vector shape for all
+ * ({@code species-mix --other-shape-first}). And the 256-bit code itself can now be compiled with virtual calls,
+ * the kernels' 512-bit class dominating its call sites: always with {@code -XX:-TieredCompilation} (a
+ * {@code cnn} training step 2-3x slower), in one of 14 tiered {@code ./bench.sh train} runs (2.5x), against a
+ * 10x slowdown in one JVM in four or five without the warm-up. The complete fix would be a single vector shape for all
  * kernels; the 256-bit code rewritten as masked 512-bit code passed every test but made training steps 2-3x
  * slower (README, "When a kernel is suddenly slow").
  */
