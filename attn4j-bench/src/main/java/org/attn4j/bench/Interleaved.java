@@ -77,7 +77,8 @@ final class Interleaved {
         while (System.nanoTime() < until) Thread.onSpinWait();
     }
 
-    private static Stats stats(long[] t) {
+    /** Median and minimum of reps timed in ns. */
+    static Stats stats(long[] t) {
         long[] s = t.clone();
         Arrays.sort(s);
         int n = s.length;

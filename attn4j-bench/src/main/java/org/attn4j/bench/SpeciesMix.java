@@ -42,14 +42,14 @@ final class SpeciesMix {
             a[i] = r.nextFloat() - 0.5f;
             b[i] = r.nextFloat() - 0.5f;
         }
-        double[] ms = new double[reps];
+        for (int rep = 0; rep < reps; rep++) Gemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);  // compile
+        long[] ns = new long[reps];
         for (int rep = 0; rep < reps; rep++) {
             long t0 = System.nanoTime();
             Gemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
-            ms[rep] = (System.nanoTime() - t0) / 1e6;
+            ns[rep] = System.nanoTime() - t0;
         }
-        java.util.Arrays.sort(ms, reps / 2, reps);          // the second half, after compilation
-        double median = ms[reps / 2 + (reps - reps / 2) / 2];
+        double median = Interleaved.stats(ns).medianMs();
         System.out.printf("species-mix: Vector API %s, warm-up %s, 256-bit code run %s attn4j's start (checksum %s); "
                         + "sgemm %d x %d x %d on %d thread(s): median %.2f ms, %.1f GFLOP/s%n",
                 enabled ? "on" : "off", System.getProperty("attn4j.vectorWarmup", "true"), otherFirst ? "before" : "after", Float.isNaN(sink) ? "NaN" : "ok",
