@@ -38,9 +38,9 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@code species-mix --other-shape-first}). And the 256-bit code itself can now be compiled with virtual calls,
  * the kernels' 512-bit class dominating its call sites: always with {@code -XX:-TieredCompilation} (a
  * {@code cnn} training step 2-3x slower), in one of 14 tiered {@code ./bench.sh train} runs (2.5x), against a
- * 10x slowdown in one JVM in four or five without the warm-up. The complete fix would be a single vector shape for all
- * kernels; the 256-bit code rewritten as masked 512-bit code passed every test but made training steps 2-3x
- * slower (README, "When a kernel is suddenly slow").
+ * 10x slowdown in one JVM in four or five without the warm-up. The complete fix would be a single vector shape
+ * for all kernels; the 256-bit code rewritten as masked 512-bit code passed every test but made training steps
+ * 2-3x slower (README, "When a kernel is suddenly slow").
  */
 final class ProfileWarmupVector {
     private ProfileWarmupVector() {}
