@@ -88,10 +88,10 @@ final class FusedAttention {
             float[] dMask = withMaskGrad ? new float[problem.maskLength()] : null;
             FlashAttention.backward(problem, out, stats, dOut, dq, dk, dv, dMask);
             Tensor[] grads = new Tensor[inputs.length];
-            grads[0] = q.requiresGrad() ? Reductions.sumToShape(Tensor.of(dq, withLast2(batch, l, e)), q.shape()) : null;
-            grads[1] = k.requiresGrad() ? Reductions.sumToShape(Tensor.of(dk, withLast2(batch, s, e)), k.shape()) : null;
-            grads[2] = v.requiresGrad() ? Reductions.sumToShape(Tensor.of(dv, withLast2(batch, s, ev)), v.shape()) : null;
-            if (withMaskGrad) grads[3] = Reductions.sumToShape(Tensor.of(dMask, mShape), mask.shape());
+            grads[0] = q.requiresGrad() ? Reductions.sumToShape(Tensor.ofOwned(dq, withLast2(batch, l, e)), q.shape()) : null;
+            grads[1] = k.requiresGrad() ? Reductions.sumToShape(Tensor.ofOwned(dk, withLast2(batch, s, e)), k.shape()) : null;
+            grads[2] = v.requiresGrad() ? Reductions.sumToShape(Tensor.ofOwned(dv, withLast2(batch, s, ev)), v.shape()) : null;
+            if (withMaskGrad) grads[3] = Reductions.sumToShape(Tensor.ofOwned(dMask, mShape), mask.shape());
             return grads;
         }, inputs);
     }

@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.attn4j.tensor.Shape;
+import org.attn4j.tensor.Storage;
 import org.attn4j.tensor.Tensor;
 
 /**
@@ -39,15 +40,18 @@ public final class Engine {
         }
         List<Tensor> order = topologicalOrder(root);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        PendingStorages pending = new PendingStorages(Storage.currentSerial());
         grads.put(root, gradRoot);
+        pending.add(gradRoot);
         try (var ignored = GradMode.noGrad()) {
             for (int i = order.size() - 1; i >= 0; i--) {
                 Tensor t = order.get(i);
                 Tensor g = grads.remove(t);
                 if (g == null) continue;
+                pending.remove(g);
                 Node node = t.gradFn();
                 if (node == null) {
-                    t.accumulateGrad(g);
+                    t.accumulateGrad(g, pending.isUnshared(g));
                     continue;
                 }
                 if (t.retainsGrad()) t.accumulateGrad(g);
@@ -65,9 +69,41 @@ public final class Engine {
                                 + Shape.str(in.shape()));
                     }
                     Tensor prev = grads.get(in);
-                    grads.put(in, prev == null ? ig : prev.add(ig));
+                    Tensor sum = prev == null ? ig : prev.add(ig);
+                    if (prev != null) pending.remove(prev);
+                    grads.put(in, sum);
+                    pending.add(sum);
                 }
             }
+        }
+    }
+
+    /**
+     * Which storages the gradients waiting in a backward pass use, so that a leaf's first gradient can be installed
+     * without a copy when nothing else can see it: its storage was made during this pass (not the caller's
+     * gradient, not a forward value) by an op or backward function that owns its array
+     * ({@link Storage#isExclusive()}), and no other waiting gradient is a view of it.
+     */
+    private static final class PendingStorages {
+        private final long createdAfter;
+        private final Map<Storage, Integer> counts = new IdentityHashMap<>();
+
+        PendingStorages(long createdAfter) {
+            this.createdAfter = createdAfter;
+        }
+
+        void add(Tensor g) {
+            counts.merge(g.storage(), 1, Integer::sum);
+        }
+
+        void remove(Tensor g) {
+            counts.computeIfPresent(g.storage(), (s, c) -> c == 1 ? null : c - 1);
+        }
+
+        /** For a gradient already removed from the pending ones. */
+        boolean isUnshared(Tensor g) {
+            Storage s = g.storage();
+            return s.isExclusive() && s.serial() > createdAfter && !counts.containsKey(s);
         }
     }
 

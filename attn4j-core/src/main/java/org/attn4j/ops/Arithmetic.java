@@ -71,7 +71,7 @@ public final class Arithmetic {
                     out[i] = (ad[i] == 0 && bd[i] >= 0) ? 0f
                             : (float) (gd[i] * Math.pow(ad[i], bd[i]) * Math.log(ad[i]));
                 }
-                gb = Reductions.sumToShape(Tensor.of(out, shape), sb);
+                gb = Reductions.sumToShape(Tensor.ofOwned(out, shape), sb);
             }
             return new Tensor[] {ga, gb};
         });
@@ -104,8 +104,8 @@ public final class Arithmetic {
                     gb[i] = gd[i];
                 }
             }
-            return new Tensor[] {Reductions.sumToShape(Tensor.of(ga, shape), sa),
-                Reductions.sumToShape(Tensor.of(gb, shape), sb)};
+            return new Tensor[] {Reductions.sumToShape(Tensor.ofOwned(ga, shape), sa),
+                Reductions.sumToShape(Tensor.ofOwned(gb, shape), sb)};
         });
     }
 

@@ -179,14 +179,14 @@ public final class Convolution {
             } else {
                 Conv2dKernel.backward(dims, xc.data(), xc.offset(), wc.data(), wc.offset(), gc.data(), gc.offset(), gx, gw);
             }
-            Tensor tx = gx == null ? null : Tensor.of(gx, x.shape());
-            Tensor tw = gw == null ? null : Tensor.of(gw, weight.shape());
+            Tensor tx = gx == null ? null : Tensor.ofOwned(gx, x.shape());
+            Tensor tw = gw == null ? null : Tensor.ofOwned(gw, weight.shape());
             if (bias == null) return new Tensor[] {tx, tw};
             Tensor tb = null;
             if (bias.requiresGrad()) {
                 float[] gb = new float[dims.Cout()];
                 Conv2dKernel.biasBackward(dims.N(), dims.Cout(), dims.win().outPlane(), gc.data(), gc.offset(), gb);
-                tb = Tensor.of(gb, bias.shape());
+                tb = Tensor.ofOwned(gb, bias.shape());
             }
             return new Tensor[] {tx, tw, tb};
         }, inputs);

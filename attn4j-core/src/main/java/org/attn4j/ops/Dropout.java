@@ -51,7 +51,7 @@ public final class Dropout {
             float[] gd = gr.contiguousData();
             float[] gx = new float[gd.length];
             for (int i = 0; i < gx.length; i++) gx[i] = gd[i] * (mask[i] ? scale : 0f);
-            return new Tensor[] {Tensor.of(gx, shape)};
+            return new Tensor[] {Tensor.ofOwned(gx, shape)};
         }, x);
     }
 

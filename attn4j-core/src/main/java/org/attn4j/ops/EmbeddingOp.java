@@ -75,7 +75,7 @@ public final class EmbeddingOp {
                     for (int c = c0; c < c1; c++) gw[dst + c] += gd[src + c];
                 }
             });
-            return new Tensor[] {null, Tensor.of(gw, v, d)};
+            return new Tensor[] {null, Tensor.ofOwned(gw, v, d)};
         }, indices, weight);
     }
 }

@@ -195,8 +195,8 @@ public final class Losses {
                 float[] dq = target.requiresGrad() ? new float[q.length] : null;
                 CrossEntropyKernel.backwardProb(z, q, rows, c, s, w, labelSmoothing, lse, scale, dz, dq);
                 Tensor[] grads = new Tensor[weight == null ? 2 : 3];
-                grads[0] = dz == null ? null : Tensor.of(dz, logits.shape());
-                grads[1] = dq == null ? null : Tensor.of(dq, target.shape());
+                grads[0] = dz == null ? null : Tensor.ofOwned(dz, logits.shape());
+                grads[1] = dq == null ? null : Tensor.ofOwned(dq, target.shape());
                 return grads;
             }, inputs(logits, target, weight));
         }
@@ -216,7 +216,7 @@ public final class Losses {
             float[] dz = new float[z.length];
             CrossEntropyKernel.backwardClass(z, rows, c, s, t, w, labelSmoothing, lse, scale, dz);
             Tensor[] grads = new Tensor[weight == null ? 2 : 3];
-            grads[0] = Tensor.of(dz, logits.shape());
+            grads[0] = Tensor.ofOwned(dz, logits.shape());
             return grads;
         }, inputs(logits, target, weight));
     }
@@ -273,7 +273,7 @@ public final class Losses {
                 dx[position(r, t[r], c, s)] = -wt * scale[r];
             }
             Tensor[] grads = new Tensor[weight == null ? 2 : 3];
-            grads[0] = Tensor.of(dx, logProbs.shape());
+            grads[0] = Tensor.ofOwned(dx, logProbs.shape());
             return grads;
         }, inputs(logProbs, target, weight));
     }
@@ -382,8 +382,8 @@ public final class Losses {
             });
             Tensor[] in = inputs(input, target, weight, posWeight);
             Tensor[] grads = new Tensor[in.length];
-            grads[0] = dx == null ? null : Tensor.of(dx, shape);
-            grads[1] = dt == null ? null : Tensor.of(dt, shape);
+            grads[0] = dx == null ? null : Tensor.ofOwned(dx, shape);
+            grads[1] = dt == null ? null : Tensor.ofOwned(dt, shape);
             return grads;
         }, inputs(input, target, weight, posWeight));
     }

@@ -68,15 +68,15 @@ public final class Normalization {
             if (x.requiresGrad()) {
                 float[] dx = PrezeroedArrays.floats(gd.length);
                 LayerNormKernel.backwardInput(xd, gd, wd, mean, rstd, dx, rows, n);
-                gx = Tensor.of(dx, xs);
+                gx = Tensor.ofOwned(dx, xs);
             }
             boolean wantW = weight != null && weight.requiresGrad();
             boolean wantB = bias != null && bias.requiresGrad();
             if (wantW || wantB) {
                 float[] dw = wantW ? new float[n] : null, db = wantB ? new float[n] : null;
                 LayerNormKernel.backwardParams(xd, gd, mean, rstd, dw, db, rows, n);
-                if (wantW) gw = Tensor.of(dw, normalizedShape.clone());
-                if (wantB) gb = Tensor.of(db, normalizedShape.clone());
+                if (wantW) gw = Tensor.ofOwned(dw, normalizedShape.clone());
+                if (wantB) gb = Tensor.ofOwned(db, normalizedShape.clone());
             }
             return gradsFor(inputs, x, gx, weight, gw, bias, gb);
         }, inputs);
@@ -237,8 +237,8 @@ public final class Normalization {
                     }
                 }
             });
-            return gradsFor(inputs, x, wantX ? Tensor.of(dx, xs) : null, weight,
-                    wantW ? Tensor.of(dw, channels) : null, bias, wantB ? Tensor.of(db, channels) : null);
+            return gradsFor(inputs, x, wantX ? Tensor.ofOwned(dx, xs) : null, weight,
+                    wantW ? Tensor.ofOwned(dw, channels) : null, bias, wantB ? Tensor.of(db, channels) : null);
         }, inputs);
     }
 

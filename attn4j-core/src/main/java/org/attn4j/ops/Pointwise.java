@@ -31,7 +31,7 @@ final class Pointwise {
         int go = gc.offset(), vo = vc.offset(), n = gc.numel();
         float[] out = PrezeroedArrays.floats(n);
         Parallel.forRange(n, 32_768, (from, to) -> Elementwise.unaryGrad(op, gd, go + from, vd, vo + from, out, from, to - from));
-        return Tensor.of(out, g.shape());
+        return Tensor.ofOwned(out, g.shape());
     }
 
     /** {@code g * f(x)} elementwise where f is a pointwise derivative; used by the backward of rarer ops. */
@@ -40,6 +40,6 @@ final class Pointwise {
         float[] xd = x.contiguousData();
         float[] out = PrezeroedArrays.floats(gd.length);
         for (int i = 0; i < out.length; i++) out[i] = (float) (gd[i] * derivative.applyAsDouble(xd[i]));
-        return Tensor.of(out, g.shape());
+        return Tensor.ofOwned(out, g.shape());
     }
 }

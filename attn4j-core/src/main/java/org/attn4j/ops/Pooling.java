@@ -47,7 +47,7 @@ public final class Pooling {
             Tensor gc = g.contiguous();
             float[] gx = PrezeroedArrays.floats(x.numel());
             MaxPool2dKernel.scatter(planes, win.inPlane(), outPlane, gc.data(), gc.offset(), idx, gx);
-            return new Tensor[] {Tensor.of(gx, x.shape())};
+            return new Tensor[] {Tensor.ofOwned(gx, x.shape())};
         }, x);
     }
 
@@ -79,7 +79,7 @@ public final class Pooling {
             Tensor gc = g.contiguous();
             float[] gx = PrezeroedArrays.floats(x.numel());
             AvgPool2dKernel.backward(win, planes, countIncludePad, gc.data(), gc.offset(), gx);
-            return new Tensor[] {Tensor.of(gx, x.shape())};
+            return new Tensor[] {Tensor.ofOwned(gx, x.shape())};
         }, x);
     }
 
@@ -142,7 +142,7 @@ public final class Pooling {
             Tensor gc = g.contiguous();
             float[] gx = PrezeroedArrays.floats(x.numel());
             AdaptivePoolKernel.avgBackward(planes, H, W, Ho, Wo, gc.data(), gc.offset(), gx);
-            return new Tensor[] {Tensor.of(gx, x.shape())};
+            return new Tensor[] {Tensor.ofOwned(gx, x.shape())};
         }, x);
     }
 
@@ -157,7 +157,7 @@ public final class Pooling {
             Tensor gc = g.contiguous();
             float[] gx = PrezeroedArrays.floats(x.numel());
             MaxPool2dKernel.scatter(planes, H * W, Ho * Wo, gc.data(), gc.offset(), idx, gx);
-            return new Tensor[] {Tensor.of(gx, x.shape())};
+            return new Tensor[] {Tensor.ofOwned(gx, x.shape())};
         }, x);
     }
 

@@ -161,4 +161,51 @@ class EngineTest {
         for (int i = 0; i < once.length; i++) assertEquals(3 * once[i], thrice[i], 1e-6f * Math.max(1f, Math.abs(thrice[i])));
         assertThrows(IllegalStateException.class, y2::backward);
     }
+
+    /**
+     * A gradient the backward made for one leaf alone becomes that leaf's grad without a copy (PyTorch's
+     * AccumulateGrad steals it the same way); the values are unchanged (held to libtorch elsewhere, here to the
+     * copy path's: 2·x·w summed over nothing else).
+     */
+    @Test
+    void aGradientMadeForOneLeafIsInstalledWithoutACopy() {
+        Generator g = new Generator(11);
+        Tensor x = Tensor.randn(g, 4, 5).requiresGrad(true), w = Tensor.randn(g, 4, 5);
+        x.mul(w).mul(2f).sum().backward();
+        assertTrue(x.grad().storage().isExclusive(), "mul's gradient itself, not a copy");
+        float[] ws = w.toFloatArray(), gx = x.grad().toFloatArray();
+        for (int i = 0; i < gx.length; i++) assertEquals(2f * ws[i], gx[i], 0f);
+    }
+
+    /**
+     * Never adopted: the caller's gradient, and one gradient seen by two leaves (add's backward hands the same
+     * tensor to both inputs; two reshapes hand out views of one storage). Each leaf's grad must be its own, since
+     * optimizers and clipping write into grads in place.
+     */
+    @Test
+    void aSharedGradientIsCopiedSoLeavesNeverAlias() {
+        Tensor a = Tensor.randn(new Generator(3), 2, 3).requiresGrad(true);
+        Tensor b = Tensor.randn(new Generator(4), 2, 3).requiresGrad(true);
+        Tensor gy = Tensor.ones(2, 3);
+        a.add(b).backward(gy);
+        assertTrue(a.grad().storage() != b.grad().storage() && a.grad().storage() != gy.storage());
+        assertTrue(b.grad().storage() != gy.storage(), "the caller's gradient is never installed");
+
+        Tensor c = Tensor.randn(new Generator(5), 2, 3).requiresGrad(true);
+        Tensor d = Tensor.randn(new Generator(6), 3, 2).requiresGrad(true);
+        // mul(3) makes a fresh gradient; add passes it to both reshapes, whose backwards return views of it.
+        c.reshape(6).add(d.reshape(6)).mul(3f).sum().backward();
+        assertTrue(c.grad().storage() != d.grad().storage(), "views of one gradient are copied for all but the last");
+        try (var ignored = GradMode.noGrad()) {
+            c.grad().mul_(10f);
+        }
+        assertArrayEquals(new float[] {3, 3, 3, 3, 3, 3}, d.grad().toFloatArray(), 0f);
+        assertArrayEquals(new float[] {30, 30, 30, 30, 30, 30}, c.grad().toFloatArray(), 0f);
+
+        // A second backward adds into the grad installed by the first; the first gradient's values are not reused.
+        Tensor x = Tensor.randn(new Generator(7), 3).requiresGrad(true);
+        x.mul(2f).sum().backward();
+        x.mul(5f).sum().backward();
+        assertArrayEquals(new float[] {7, 7, 7}, x.grad().toFloatArray(), 0f);
+    }
 }
