@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * sequences still cross many blocks.
  *
  * <p>Tolerance: both kernels sum in float32, in different orders (the scalar one key by key, the vector one in
- * 6 x 2 and 3 x 3 register tiles, with a different blocking of the online softmax), over at most ~160 terms per dot
+ * 6 x 4, 6 x 2 and 3 x 3 register tiles, with a different blocking of the online softmax), over at most ~160 terms per dot
  * product and ~100 keys per row; inputs are O(1) with scores up to ~5. The float32 rounding of such sums stays
  * below ~2e-6 relative to the sum of magnitudes; we allow {@code 1e-5 + 1e-4·|golden|} against the golden for
  * outputs and {@code 3e-5 + 3e-4·|golden|} for gradients (whose sums are longer: a key's gradient sums over all
@@ -243,5 +243,69 @@ class FlashAttentionVectorTest {
         for (int c = 0; c < e; c++) assertEquals(0f, g[0][e + c], "no gradient reaches the masked query");
         for (int i = l * e; i < 2 * l * e; i++) assertEquals(0f, g[0][i]);
         for (int i = s * e; i < 2 * s * e; i++) assertEquals(0f, g[1][i]);
+    }
+
+    /**
+     * The small products on their own, against a float64 product, for every register-tile path: 1 to 9 vectors of
+     * columns (pairs, quads on AVX-512, the 3 x 3 and single-vector tails), 1 to 14 rows (partial tiles), A read
+     * row-major ({@code mmp}) or in lane groups ({@code mmg}, straddling groups), B panels read from a row offset,
+     * and each store mode. Tolerance: a float32 sum of {@code depth} products errs by at most
+     * {@code depth·2⁻²⁴·Σ|a·b|} (plus one rounding of the added C), so we allow twice that.
+     */
+    @Test
+    void smallProductsMatchAFloat64ProductInEveryTileShape() {
+        int vl = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        SplittableRandom r = new SplittableRandom(77);
+        for (int vecs = 1; vecs <= 9; vecs++) {
+            for (int rows : new int[] {1, 5, 6, 7, 12, 14}) {
+                int cols = vecs * vl, depth = 1 + r.nextInt(40), t0 = r.nextInt(3), bDepth = t0 + depth + r.nextInt(2);
+                float[] m = randn(r, bDepth * cols);                       // B's source rows, [bDepth x cols]
+                float[] panels = new float[bDepth * cols];
+                FlashAttentionVector.packPanels(m, 0, cols, 1, bDepth, cols, cols, 1f, panels, 0);
+                for (int mode = 0; mode < 3; mode++) {
+                    String at = "vectors " + vecs + " rows " + rows + " depth " + depth + " mode " + mode;
+                    float[] rowScale = randn(r, rows);
+                    // Row-major A (mmp: SET and ADD).
+                    if (mode < 2) {
+                        int ars = depth + 3, aOff = 2;
+                        float[] a = randn(r, aOff + rows * ars);
+                        float[] c = randn(r, rows * cols), c0 = c.clone();
+                        FlashAttentionVector.mmp(rows, cols, depth, a, aOff, ars, panels, 0, bDepth, t0, c, 0, cols, vl, mode);
+                        checkProduct("mmp " + at, rows, cols, depth, (i, p) -> a[aOff + i * ars + p], m, t0, c0, c, mode, null);
+                    }
+                    // A in lane groups (mmg: SET, ADD, SCALE).
+                    int aGroup = depth * vl + vl, aOff = 3;
+                    float[] ag = randn(r, aOff + ((rows + vl - 1) / vl) * aGroup);
+                    float[] c = randn(r, rows * cols), c0 = c.clone();
+                    FlashAttentionVector.mmg(rows, cols, depth, ag, aOff, aGroup, panels, 0, bDepth, t0, c, 0, cols, mode, rowScale);
+                    checkProduct("mmg " + at, rows, cols, depth, (i, p) -> ag[aOff + (i / vl) * aGroup + p * vl + i % vl], m, t0,
+                            c0, c, mode, rowScale);
+                }
+            }
+        }
+    }
+
+    private interface MatrixA {
+        float at(int row, int p);
+    }
+
+    /** {@code c} must be {@code A·B} (SET), {@code c0 + A·B} (ADD) or {@code c0·rowScale + A·B} (SCALE) within the bound above. */
+    private static void checkProduct(String what, int rows, int cols, int depth, MatrixA a, float[] b, int t0,
+                                     float[] c0, float[] c, int mode, float[] rowScale) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double sum = 0, mag = 0;
+                for (int p = 0; p < depth; p++) {
+                    double t = (double) a.at(i, p) * b[(t0 + p) * cols + j];
+                    sum += t;
+                    mag += Math.abs(t);
+                }
+                double before = mode == 0 ? 0 : mode == 1 ? c0[i * cols + j] : (double) c0[i * cols + j] * rowScale[i];
+                double want = before + sum;
+                double bound = 2 * (depth * Math.ulp(1f) / 2 * mag + Math.ulp((float) Math.abs(want)) + Math.ulp((float) Math.abs(before)));
+                assertTrue(Math.abs(c[i * cols + j] - want) <= bound,
+                        what + ": C[" + i + ", " + j + "] = " + c[i * cols + j] + ", want " + want + " within " + bound);
+            }
+        }
     }
 }
