@@ -69,7 +69,10 @@ public final class Engine {
                                 + Shape.str(in.shape()));
                     }
                     Tensor prev = grads.get(in);
-                    Tensor sum = prev == null ? ig : prev.add(ig);
+                    // A gradient the engine alone holds takes the next one in place (PyTorch's InputBuffer does the
+                    // same): no new array, and for a CBAM block's input three fewer 12 MB allocations per step.
+                    Tensor sum = prev == null ? ig
+                            : pending.holdsAlone(prev) && prev.storage() != ig.storage() ? prev.add_(ig) : prev.add(ig);
                     if (prev != null) pending.remove(prev);
                     grads.put(in, sum);
                     pending.add(sum);
@@ -98,6 +101,12 @@ public final class Engine {
 
         void remove(Tensor g) {
             counts.computeIfPresent(g.storage(), (s, c) -> c == 1 ? null : c - 1);
+        }
+
+        /** For a waiting gradient: no other waiting gradient shares its storage, which was made during this pass. */
+        boolean holdsAlone(Tensor g) {
+            Storage s = g.storage();
+            return g.isDense() && s.isExclusive() && s.serial() > createdAfter && counts.getOrDefault(s, 0) == 1;
         }
 
         /** For a gradient already removed from the pending ones. */

@@ -4,6 +4,8 @@ import java.util.Arrays;
 import org.attn4j.autograd.Engine;
 import org.attn4j.autograd.GradMode;
 import org.attn4j.autograd.Node;
+import org.attn4j.kernels.Elementwise;
+import org.attn4j.kernels.Parallel;
 import org.attn4j.kernels.PrezeroedArrays;
 import org.attn4j.ops.Activations;
 import org.attn4j.ops.Arithmetic;
@@ -498,8 +500,18 @@ public final class Tensor {
     public Tensor add_(Tensor other, float alpha) {
         checkInPlace("add_");
         checkNoInternalOverlap("add_");
-        float[] v = other.expand(shape).toFloatArray();
         float[] d = storage.data;
+        if (alpha == 1f && isDense() && Shape.equal(shape, other.shape) && other.storage != storage) {
+            // The common case (a gradient into a gradient): the vector kernel over the pool, this + other in place,
+            // the same bits as the loop below (1·v is exact).
+            Tensor oc = other.contiguous();
+            float[] od = oc.storage.data;
+            int oo = oc.offset;
+            Parallel.forBlocks(d.length, (s, e) -> Elementwise.binary(Elementwise.Binary.ADD, d, s, 1, od, oo + s, 1, d, s, e - s));
+            storage.bumpVersion();
+            return this;
+        }
+        float[] v = other.expand(shape).toFloatArray();
         if (isDense()) {
             for (int i = 0; i < v.length; i++) d[i] += alpha * v[i];
         } else {

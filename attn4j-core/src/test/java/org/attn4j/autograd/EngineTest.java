@@ -208,4 +208,29 @@ class EngineTest {
         x.mul(5f).sum().backward();
         assertArrayEquals(new float[] {7, 7, 7}, x.grad().toFloatArray(), 0f);
     }
+
+    /**
+     * Gradients that meet are summed in place into one the engine alone holds, but never into one that another
+     * waiting gradient views: here h receives g (from add) and gᵀ (from the transpose), both over one storage; an
+     * in-place g += gᵀ would read half-updated values. Expected: x.grad = 3 (w + wᵀ), exactly (sums of two floats).
+     */
+    @Test
+    void gradientsMeetInPlaceOnlyWhenNothingElseSeesTheBuffer() {
+        Tensor x = Tensor.randn(new Generator(8), 3, 3).requiresGrad(true);
+        Tensor w = Tensor.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3);
+        Tensor h = x.mul(3f);
+        h.add(h.t()).mul(w).sum().backward();
+        float[] got = x.grad().toFloatArray(), wd = w.toFloatArray();
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) assertEquals(3f * (wd[i * 3 + j] + wd[j * 3 + i]), got[i * 3 + j], 0f, "at " + i + ", " + j);
+        }
+        // Three paths into one input, none aliased: summed in place, the same values as out of place.
+        Tensor y = Tensor.randn(new Generator(9), 4, 5).requiresGrad(true);
+        Tensor a = Tensor.randn(new Generator(10), 4, 5), b = Tensor.randn(new Generator(11), 4, 5);
+        y.mul(a).add(y.mul(b)).add(y.exp()).sum().backward();
+        float[] ad = a.toFloatArray(), bd = b.toFloatArray(), ed = y.exp().toFloatArray(), gy = y.grad().toFloatArray();
+        for (int i = 0; i < gy.length; i++) {
+            assertEquals(ad[i] + bd[i] + ed[i], gy[i], 1e-6f * Math.max(1f, Math.abs(gy[i])), "at " + i);
+        }
+    }
 }
