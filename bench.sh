@@ -34,6 +34,9 @@ fi
 ./mvnw -q -B -Pbench -pl attn4j-bench -am package -DskipTests
 
 export DJL_OFFLINE=true
-exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -XX:MaxHeapFreeRatio=100 \
+# Huge pages for the Java heap where the kernel gives them on request, as ./attn4j does (see there).
+thp=""
+if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then thp="-XX:+UseTransparentHugePages"; fi
+exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx4g -XX:MaxHeapFreeRatio=100 $thp \
   -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
   -jar attn4j-bench/target/attn4j-bench.jar "$@"
