@@ -29,7 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (32 zmm registers) the tile is 6 x 3, 18 accumulators: three B loads and six broadcasts feed 18 FMAs
  * where 4 x 3 fed 12 with seven. Measured on a KVM Xeon (Sapphire Rapids class, 2 FMA ports), one thread,
  * packed panels: 4 x 3 ran at 109-114 GFLOP/s (kc 256-1024) and 150 (kc 96), 6 x 3 at 142-144 and 164,
- * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). Edge tiles (m or n
+ * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). That 6 x 3 tile stays for the
+ * convolutions, which pack for it; {@link #sgemm} itself uses 12 x 2 with AVX-512 ({@link #MR_WIDE}): at K = 1024
+ * the B panel streams from L2, and the taller tile needs a third less of it per fma. Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
@@ -60,8 +62,21 @@ final class GemmVector {
     private static final int L = S.length();
     /** Width of a B panel and of the micro-tile: three vectors. */
     static final int NR = 3 * L;
-    /** Height of the micro-tile: 6 with 32 vector registers (AVX-512), 3 with 16 (AVX2). */
+    /**
+     * Height of the three-vector micro-tile: 6 with 32 vector registers (AVX-512), 3 with 16 (AVX2). The
+     * convolutions pack for this tile ({@link Conv2dVector}, {@link Conv3x3WinogradVector}).
+     */
     static final int MR = L >= 16 ? 6 : 3;
+    /**
+     * With 32 vector registers, {@link #sgemm} itself uses a taller, narrower tile: 12 rows by two vectors
+     * ({@link #kernel12x2}, 24 accumulators). Per fma it loads a third less of B than 6 x 3, the operand that
+     * streams from L2 at K = 1024 (a [1024 x 48] B panel is 192 KiB): on a KVM Xeon (Sapphire Rapids class), one
+     * thread, the same Goto loop over packed panels ran at 155-161 GFLOP/s against 6 x 3's 137-140 (kc 256-1024,
+     * mc 96-384). Every element of C still sums its products in the same order, so results are bit-identical.
+     */
+    static final int MR_WIDE = 12;
+    /** Whether {@link #sgemm} uses {@link #MR_WIDE}-row tiles (32 vector registers). */
+    static final boolean WIDE = L >= 16;
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
      * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
@@ -77,7 +92,7 @@ final class GemmVector {
 
     /** Per-thread packing buffers, grown on demand and reused. */
     private static final class Buffers {
-        float[] a = new float[0], b = new float[0], tile = new float[6 * NR], row = new float[0];
+        float[] a = new float[0], b = new float[0], tile = new float[MR_WIDE * NR], row = new float[0];
         /** Set when {@code a} holds all of a call's A for the K block at {@code aPc} (see {@link #macro}); else null. */
         Object aCall;
         int aPc;
@@ -93,24 +108,41 @@ final class GemmVector {
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, MR, true);
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, tileRows(m), true);
+    }
+
+    /** The tile height for an m-row product: {@link #MR_WIDE} when the machine has the registers and m fills one. */
+    private static int tileRows(int m) {
+        return WIDE && m >= MR_WIDE ? MR_WIDE : MR;
+    }
+
+    /** Width of the B panels for tiles {@code mr} rows tall: two vectors for {@link #MR_WIDE}, else three ({@link #NR}). */
+    static int panelWidth(int mr) {
+        return mr == MR_WIDE ? 2 * L : NR;
+    }
+
+    /** Tile rows packed per A block: {@link #MC_PANELS} panels, half as many of the 12-row ones (the same rows). */
+    private static int mcPanels(int mr) {
+        return mr == MR_WIDE ? MC_PANELS / 2 : MC_PANELS;
     }
 
     /** {@link #sgemm} on the calling thread only (for callers that parallelise over a batch). */
     static void sgemmSerial(boolean transA, boolean transB, int m, int n, int k, float alpha,
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {
-        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, MR, false);
+        sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, tileRows(m), false);
     }
 
     /**
-     * The full entry with the micro-tile height {@code mr} (3 or 6) chosen by the caller, so tests can
-     * hold both tiles to the reference whatever this machine's vector width.
+     * The full entry with the micro-tile height {@code mr} (3, 6 or 12) chosen by the caller, so tests can
+     * hold every tile to the reference whatever this machine's vector width.
      */
     static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc, int mr, boolean parallel) {
-        if (mr != 3 && mr != 6) throw new IllegalArgumentException("GemmVector.sgemm: micro-tile rows must be 3 or 6, got " + mr);
+        if (mr != 3 && mr != 6 && mr != MR_WIDE) {
+            throw new IllegalArgumentException("GemmVector.sgemm: micro-tile rows must be 3, 6 or 12, got " + mr);
+        }
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
             GemmScalar.scale(m, n, beta, c, cOff, ldc);
@@ -174,25 +206,26 @@ final class GemmVector {
         // The calling thread owns the shared packed B for the whole call; workers only read it.
         // K in equal blocks of at most KC (1500 -> 2 x 750, not 1024 + 476).
         int kcStep = ceilDiv(k, ceilDiv(k, KC));
-        float[] bp = BUFFERS.get().b(kcStep * Math.min(ceilDiv(n, NR) * NR, NC));
+        int nr = panelWidth(mr), ncMax = nr * (NC / NR);
+        float[] bp = BUFFERS.get().b(kcStep * Math.min(ceilDiv(n, nr) * nr, ncMax));
         int mPanels = ceilDiv(m, mr);
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc), ncPanels = ceilDiv(nc, NR);
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc), ncPanels = ceilDiv(nc, nr);
             boolean byRows = (long) (threads - 1) * m > nc;
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc), jc0 = jc, pc0 = pc;
                 // Later K blocks add onto what the first one wrote.
                 float betaK = pc == 0 ? beta : 1f;
                 if (threads == 1) {
-                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, ncPanels, bp);
+                    packB(transB, b, bOff, ldb, pc, kc, jc, nc, 0, ncPanels, bp, nr);
                     macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, 0, ncPanels, pc, kc, jc, nc, bp, null);
                     continue;
                 }
                 if (byRows) {
                     // Copying one panel is ~kc*NR element moves: split only when each thread gets plenty.
-                    Parallel.forRange(ncPanels, grain(kc * NR), (q0, q1) ->
-                            packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp));
-                    runTasks(threads, mPanels, MC_PANELS, (r0, r1) ->
+                    Parallel.forRange(ncPanels, grain(kc * nr), (q0, q1) ->
+                            packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp, nr));
+                    runTasks(threads, mPanels, mcPanels(mr), (r0, r1) ->
                             macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, r0 * mr, Math.min(m, r1 * mr),
                                     0, ncPanels, pc0, kc, jc0, nc, bp, null));
                 } else {
@@ -200,7 +233,7 @@ final class GemmVector {
                     // thread's later tasks find it already packed.
                     Object call = new Object();
                     runTasks(threads, ncPanels, ceilDiv(ncPanels, 4 * threads), (q0, q1) -> {
-                        packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp);
+                        packB(transB, b, bOff, ldb, pc0, kc, jc0, nc, q0, q1, bp, nr);
                         macro(transA, a, aOff, lda, alpha, betaK, c, cOff, ldc, mr, 0, m, q0, q1, pc0, kc, jc0, nc, bp, call);
                     });
                 }
@@ -234,11 +267,11 @@ final class GemmVector {
                               float[] c, int cOff, int ldc, int mr, int i0, int i1, int q0, int q1,
                               int pc, int kc, int jc, int nc, float[] bp, Object call) {
         Buffers buf = BUFFERS.get();
-        int mcMax = mr * MC_PANELS;
+        int mcMax = mr * mcPanels(mr), nrFull = panelWidth(mr);
         boolean keepA = call != null, packed = keepA && buf.aCall == call && buf.aPc == pc;
         int rowsHeld = keepA ? ceilDiv(i1 - i0, mr) * mr : Math.min(ceilDiv(i1 - i0, mr) * mr, mcMax);
-        // Two floats of slack: packA's 6-row transposes write two past the panel they fill.
-        float[] ap = buf.a(kc * rowsHeld + 2);
+        // Four floats of slack: packA's transposes write two (6-row panels) or four (12-row) past the panel they fill.
+        float[] ap = buf.a(kc * rowsHeld + 4);
         float[] tile = buf.tile;
         boolean direct = alpha == 1f && (betaK == 0f || betaK == 1f);   // the kernels write C = acc or C += acc
         for (int ic = i0; ic < i1; ic += mcMax) {
@@ -246,21 +279,21 @@ final class GemmVector {
             int aBase = keepA ? (ic - i0) * kc : 0;
             if (!packed) packA(transA, a, aOff, lda, ic, mc, pc, kc, ap, aBase, mr);
             for (int q = q0; q < q1; q++) {
-                int jr = q * NR;
-                int nr = Math.min(NR, nc - jr);
+                int jr = q * nrFull;
+                int nr = Math.min(nrFull, nc - jr);
                 int bo = jr * kc;
                 for (int ir = 0; ir < mc; ir += mr) {
                     int rows = Math.min(mr, mc - ir);
                     int ao = aBase + ir * kc;
                     int co = cOff + (ic + ir) * ldc + jc + jr;
-                    if (direct && rows == mr && nr == NR) {
+                    if (direct && rows == mr && nr == nrFull) {
                         kernel(mr, kc, ap, ao, bp, bo, c, co, ldc, betaK == 1f);
                     } else {
                         // Edge tiles, and any alpha or beta other than (1, 0 or 1): through the scratch tile, as
                         // alpha·acc + beta·C with one rounding of the sum (the fast path's bits when it applies).
-                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, NR, false);
+                        kernel(mr, kc, ap, ao, bp, bo, tile, 0, nrFull, false);
                         for (int i = 0; i < rows; i++) {
-                            int ci = co + i * ldc, ti = i * NR;
+                            int ci = co + i * ldc, ti = i * nrFull;
                             for (int j = 0; j < nr; j++) {
                                 float v = alpha * tile[ti + j];
                                 c[ci + j] = betaK == 0f ? v : Math.fma(betaK, c[ci + j], v);
@@ -275,50 +308,52 @@ final class GemmVector {
     }
 
     /**
-     * Packs panels {@code [q0, q1)} of {@code op(B)[pc : pc+kc, jc : jc+nc]} into NR-wide panels: panel q
-     * holds columns {@code jc + q*NR ...} as {@code bp[q*kc*NR + p*NR + j]}, zero past column nc.
+     * Packs panels {@code [q0, q1)} of {@code op(B)[pc : pc+kc, jc : jc+nc]} into {@code nr}-wide panels ({@link #NR}, or
+     * two vectors for the 12-row tile): panel q holds columns {@code jc + q*nr ...} as
+     * {@code bp[q*kc*nr + p*nr + j]}, zero past column nc.
      */
     private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc,
-                              int q0, int q1, float[] bp) {
+                              int q0, int q1, float[] bp, int nr) {
         if (!transB) {
             // Row by row: each row of B is read once, front to back, rather than walking each panel down
             // its kc rows at a stride of ldb (measured at N=1024, one thread: 1.5 ms per call instead of 1.85).
-            int fullEnd = Math.max(q0, Math.min(q1, nc / NR));
-            boolean partial = nc % NR != 0 && nc / NR >= q0 && nc / NR < q1;
+            int fullEnd = Math.max(q0, Math.min(q1, nc / nr));
+            boolean partial = nc % nr != 0 && nc / nr >= q0 && nc / nr < q1;
+            int vectors = nr / L;
             for (int p = 0; p < kc; p++) {
                 int src = bOff + (pc + p) * ldb + jc;
                 for (int q = q0; q < fullEnd; q++) {
-                    int si = src + q * NR, di = q * NR * kc + p * NR;
+                    int si = src + q * nr, di = q * nr * kc + p * nr;
                     FloatVector.fromArray(S, b, si).intoArray(bp, di);
                     FloatVector.fromArray(S, b, si + L).intoArray(bp, di + L);
-                    FloatVector.fromArray(S, b, si + 2 * L).intoArray(bp, di + 2 * L);
+                    if (vectors == 3) FloatVector.fromArray(S, b, si + 2 * L).intoArray(bp, di + 2 * L);
                 }
                 if (partial) {
-                    int jr = nc / NR * NR, nr = nc - jr, si = src + jr, di = jr * kc + p * NR;
-                    for (int j = 0; j < nr; j++) bp[di + j] = b[si + j];
-                    for (int j = nr; j < NR; j++) bp[di + j] = 0f;
+                    int jr = nc / nr * nr, w = nc - jr, si = src + jr, di = jr * kc + p * nr;
+                    for (int j = 0; j < w; j++) bp[di + j] = b[si + j];
+                    for (int j = w; j < nr; j++) bp[di + j] = 0f;
                 }
             }
         } else {
             // B stored [n, k] (a Linear's weight): column j of op(B) is row j of b. Groups of 8 rows go through
             // 8 x 8 register transposes (TransposeVector); the rest row by row, each read front to back.
-            for (int jr = q0 * NR; jr < Math.min(nc, q1 * NR); jr += NR) {
-                int nr = Math.min(NR, nc - jr);
+            for (int jr = q0 * nr; jr < Math.min(nc, q1 * nr); jr += nr) {
+                int w = Math.min(nr, nc - jr);
                 int dst = jr * kc;
-                int grouped = TransposeVector.ENABLED ? nr / 8 * 8 : 0, kc8 = kc / 8 * 8;
+                int grouped = TransposeVector.ENABLED ? w / 8 * 8 : 0, kc8 = kc / 8 * 8;
                 for (int jb = 0; jb < grouped; jb += 8) {
                     int src = bOff + (jc + jr + jb) * ldb + pc;
-                    for (int p = 0; p < kc8; p += 8) TransposeVector.transpose8x8(b, src + p, ldb, bp, dst + p * NR + jb, NR, 1f);
+                    for (int p = 0; p < kc8; p += 8) TransposeVector.transpose8x8(b, src + p, ldb, bp, dst + p * nr + jb, nr, 1f);
                     for (int j = 0; j < 8; j++) {
-                        for (int p = kc8; p < kc; p++) bp[dst + p * NR + jb + j] = b[src + j * ldb + p];
+                        for (int p = kc8; p < kc; p++) bp[dst + p * nr + jb + j] = b[src + j * ldb + p];
                     }
                 }
-                for (int j = grouped; j < nr; j++) {
+                for (int j = grouped; j < w; j++) {
                     int src = bOff + (jc + jr + j) * ldb + pc;
-                    for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = b[src + p];
+                    for (int p = 0; p < kc; p++) bp[dst + p * nr + j] = b[src + p];
                 }
-                for (int j = nr; j < NR; j++) {
-                    for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = 0f;
+                for (int j = w; j < nr; j++) {
+                    for (int p = 0; p < kc; p++) bp[dst + p * nr + j] = 0f;
                 }
             }
         }
@@ -361,6 +396,19 @@ final class GemmVector {
                         ap[dst + 4] = a[s4 + p];
                         ap[dst + 5] = a[s5 + p];
                     }
+                } else if (rows == 12 && mr == 12 && TransposeVector.ENABLED) {
+                    // Per eight columns: rows 8-11 through a 4 x 8 transpose whose rows (eight floats, four of them
+                    // zeros) run four past their place into the next row's, then rows 0-7 through an 8 x 8 one that
+                    // overwrites those. The last column's four extra floats land past the block, written afterwards
+                    // (the next columns, the next panel, or the buffer's slack).
+                    int p = 0;
+                    for (; p + 8 <= kc; p += 8, dst += 96) {
+                        TransposeVector.transpose4x8(a, s0 + 8 * lda + p, lda, ap, dst + 8, 12);
+                        TransposeVector.transpose8x8(a, s0 + p, lda, ap, dst, 12, 1f);
+                    }
+                    for (; p < kc; p++, dst += 12) {
+                        for (int i = 0; i < 12; i++) ap[dst + i] = a[s0 + i * lda + p];
+                    }
                 } else {
                     for (int p = 0; p < kc; p++, dst += mr) {
                         for (int i = 0; i < rows; i++) ap[dst + i] = a[s0 + i * lda + p];
@@ -385,6 +433,22 @@ final class GemmVector {
                         ap[d + 1] = a[s + 1];
                         ap[d + 2] = a[s + 2];
                     }
+                } else if (mr == 12) {
+                    for (; ir < full; ir += 12) {
+                        int d = dst + ir * kc, s = src + ir;
+                        ap[d] = a[s];
+                        ap[d + 1] = a[s + 1];
+                        ap[d + 2] = a[s + 2];
+                        ap[d + 3] = a[s + 3];
+                        ap[d + 4] = a[s + 4];
+                        ap[d + 5] = a[s + 5];
+                        ap[d + 6] = a[s + 6];
+                        ap[d + 7] = a[s + 7];
+                        ap[d + 8] = a[s + 8];
+                        ap[d + 9] = a[s + 9];
+                        ap[d + 10] = a[s + 10];
+                        ap[d + 11] = a[s + 11];
+                    }
                 } else {
                     for (; ir < full; ir += 6) {
                         int d = dst + ir * kc, s = src + ir;
@@ -405,11 +469,12 @@ final class GemmVector {
         }
     }
 
-    /** The MR x NR micro-kernel: {@code C = acc}, or {@code C += acc} when {@code accumulate}. */
+    /** The mr x panelWidth(mr) micro-kernel: {@code C = acc}, or {@code C += acc} when {@code accumulate}. */
     static void kernel(int mr, int kc, float[] ap, int ao, float[] bp, int bo,
                        float[] c, int co, int ldc, boolean accumulate) {
         if (mr == 3) kernel3x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
-        else kernel6x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
+        else if (mr == 6) kernel6x3(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
+        else kernel12x2(kc, ap, ao, bp, bo, c, co, ldc, accumulate);
     }
 
     /** C[3, NR] = Apanel[3, kc] * Bpanel[kc, NR] (+ C when accumulate), nine vector accumulators. */
@@ -496,6 +561,73 @@ final class GemmVector {
         c30.intoArray(c, r3); c31.intoArray(c, r3 + L); c32.intoArray(c, r3 + 2 * L);
         c40.intoArray(c, r4); c41.intoArray(c, r4 + L); c42.intoArray(c, r4 + 2 * L);
         c50.intoArray(c, r5); c51.intoArray(c, r5 + L); c52.intoArray(c, r5 + 2 * L);
+    }
+
+    /**
+     * C[12, 2 lanes] = Apanel[12, kc] * Bpanel[kc, 2 lanes] (+ C when accumulate), twenty-four vector accumulators
+     * (AVX-512; see {@link #MR_WIDE}). Two B loads and twelve broadcasts feed 24 fmas.
+     */
+    private static void kernel12x2(int kc, float[] ap, int ao, float[] bp, int bo,
+                                   float[] c, int co, int ldc, boolean accumulate) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        FloatVector c60 = c00, c61 = c00, c70 = c00, c71 = c00, c80 = c00, c81 = c00;
+        FloatVector c90 = c00, c91 = c00, ca0 = c00, ca1 = c00, cb0 = c00, cb1 = c00;
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * (2 * L), ai = ao + p * 12;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = x.fma(b0, c80); c81 = x.fma(b1, c81);
+            x = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = x.fma(b0, c90); c91 = x.fma(b1, c91);
+            x = FloatVector.broadcast(S, ap[ai + 10]);
+            ca0 = x.fma(b0, ca0); ca1 = x.fma(b1, ca1);
+            x = FloatVector.broadcast(S, ap[ai + 11]);
+            cb0 = x.fma(b0, cb0); cb1 = x.fma(b1, cb1);
+        }
+        // C (+)= acc, written out row by row (see the class comment).
+        int r = co;
+        if (accumulate) { c00 = c00.add(FloatVector.fromArray(S, c, r)); c01 = c01.add(FloatVector.fromArray(S, c, r + L)); }
+        c00.intoArray(c, r); c01.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c10 = c10.add(FloatVector.fromArray(S, c, r)); c11 = c11.add(FloatVector.fromArray(S, c, r + L)); }
+        c10.intoArray(c, r); c11.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c20 = c20.add(FloatVector.fromArray(S, c, r)); c21 = c21.add(FloatVector.fromArray(S, c, r + L)); }
+        c20.intoArray(c, r); c21.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c30 = c30.add(FloatVector.fromArray(S, c, r)); c31 = c31.add(FloatVector.fromArray(S, c, r + L)); }
+        c30.intoArray(c, r); c31.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c40 = c40.add(FloatVector.fromArray(S, c, r)); c41 = c41.add(FloatVector.fromArray(S, c, r + L)); }
+        c40.intoArray(c, r); c41.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c50 = c50.add(FloatVector.fromArray(S, c, r)); c51 = c51.add(FloatVector.fromArray(S, c, r + L)); }
+        c50.intoArray(c, r); c51.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c60 = c60.add(FloatVector.fromArray(S, c, r)); c61 = c61.add(FloatVector.fromArray(S, c, r + L)); }
+        c60.intoArray(c, r); c61.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c70 = c70.add(FloatVector.fromArray(S, c, r)); c71 = c71.add(FloatVector.fromArray(S, c, r + L)); }
+        c70.intoArray(c, r); c71.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c80 = c80.add(FloatVector.fromArray(S, c, r)); c81 = c81.add(FloatVector.fromArray(S, c, r + L)); }
+        c80.intoArray(c, r); c81.intoArray(c, r + L); r += ldc;
+        if (accumulate) { c90 = c90.add(FloatVector.fromArray(S, c, r)); c91 = c91.add(FloatVector.fromArray(S, c, r + L)); }
+        c90.intoArray(c, r); c91.intoArray(c, r + L); r += ldc;
+        if (accumulate) { ca0 = ca0.add(FloatVector.fromArray(S, c, r)); ca1 = ca1.add(FloatVector.fromArray(S, c, r + L)); }
+        ca0.intoArray(c, r); ca1.intoArray(c, r + L); r += ldc;
+        if (accumulate) { cb0 = cb0.add(FloatVector.fromArray(S, c, r)); cb1 = cb1.add(FloatVector.fromArray(S, c, r + L)); }
+        cb0.intoArray(c, r); cb1.intoArray(c, r + L);
     }
 
     /**

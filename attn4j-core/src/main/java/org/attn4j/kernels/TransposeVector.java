@@ -63,6 +63,34 @@ final class TransposeVector {
     }
 
     /**
+     * {@code dst[d + p*ldd + j] = src[s + j*lds + p]} for j < 4, p < 8: four rows of eight columns into eight rows,
+     * each stored as eight floats whose last four are zeros ({@link GemmVector}'s 12-row A panels, rows 8-11, with
+     * ldd = 12: each row's four zeros land where the next row's first four floats then go, and the eighth row's
+     * past the block, so the caller must write those afterwards).
+     */
+    static void transpose4x8(float[] src, int s, int lds, float[] dst, int d, int ldd) {
+        FloatVector r0 = FloatVector.fromArray(S8, src, s), r1 = FloatVector.fromArray(S8, src, s + lds);
+        FloatVector r2 = FloatVector.fromArray(S8, src, s + 2 * lds), r3 = FloatVector.fromArray(S8, src, s + 3 * lds);
+        FloatVector zero = FloatVector.zero(S8);
+        FloatVector a0 = r0.rearrange(LO4, zero), a4 = r0.rearrange(HI4, zero);  // d = 4
+        FloatVector a1 = r1.rearrange(LO4, zero), a5 = r1.rearrange(HI4, zero);
+        FloatVector a2 = r2.rearrange(LO4, zero), a6 = r2.rearrange(HI4, zero);
+        FloatVector a3 = r3.rearrange(LO4, zero), a7 = r3.rearrange(HI4, zero);
+        FloatVector b0 = a0.rearrange(LO2, a2), b2 = a0.rearrange(HI2, a2);      // d = 2
+        FloatVector b1 = a1.rearrange(LO2, a3), b3 = a1.rearrange(HI2, a3);
+        FloatVector b4 = a4.rearrange(LO2, a6), b6 = a4.rearrange(HI2, a6);
+        FloatVector b5 = a5.rearrange(LO2, a7), b7 = a5.rearrange(HI2, a7);
+        b0.rearrange(LO1, b1).intoArray(dst, d);                                  // d = 1
+        b0.rearrange(HI1, b1).intoArray(dst, d + ldd);
+        b2.rearrange(LO1, b3).intoArray(dst, d + 2 * ldd);
+        b2.rearrange(HI1, b3).intoArray(dst, d + 3 * ldd);
+        b4.rearrange(LO1, b5).intoArray(dst, d + 4 * ldd);
+        b4.rearrange(HI1, b5).intoArray(dst, d + 5 * ldd);
+        b6.rearrange(LO1, b7).intoArray(dst, d + 6 * ldd);
+        b6.rearrange(HI1, b7).intoArray(dst, d + 7 * ldd);
+    }
+
+    /**
      * {@code dst[d + p*6 + j] = src[s + j*lds + p]} for j < 6, p < 8: six rows of eight columns into eight rows of
      * six, one after the other ({@link GemmVector}'s packed A panel for its 6-row tile). The 8 x 8 transpose with
      * two zero rows; each output row is stored as eight floats, row p's two extra (zeros) landing where row

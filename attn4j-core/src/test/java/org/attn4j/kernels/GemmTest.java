@@ -12,7 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Holds {@link Gemm}, {@link GemmScalar} and {@link GemmVector} (both micro-tiles, threaded and not) to a
+ * Holds {@link Gemm}, {@link GemmScalar} and {@link GemmVector} (all three micro-tiles, threaded and not) to a
  * float64 golden product computed here.
  *
  * <p>Tolerance: each element of a float32 GEMM is a length-k dot product, one scaling by alpha and one
@@ -27,7 +27,7 @@ class GemmTest {
     private static final double U = Math.ulp(1.0f) / 2; // 2^-24, float32 unit roundoff
 
     /** Which implementation a check runs. */
-    private enum Impl { DISPATCH, SCALAR, VECTOR3, VECTOR6, VECTOR3_SERIAL, VECTOR6_SERIAL }
+    private enum Impl { DISPATCH, SCALAR, VECTOR3, VECTOR6, VECTOR12, VECTOR3_SERIAL, VECTOR6_SERIAL, VECTOR12_SERIAL }
 
     /** One problem: sizes, layout, scalars, and the arrays with their padding. */
     private record Case(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta,
@@ -67,10 +67,14 @@ class GemmTest {
                     t.beta, c, t.cOff, t.ldc);
             case SCALAR -> GemmScalar.sgemm(t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb,
                     t.beta, c, t.cOff, t.ldc);
-            case VECTOR3, VECTOR6, VECTOR3_SERIAL, VECTOR6_SERIAL -> GemmVector.sgemm(t.transA, t.transB, t.m, t.n, t.k,
-                    t.alpha, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, t.beta, c, t.cOff, t.ldc,
-                    impl == Impl.VECTOR3 || impl == Impl.VECTOR3_SERIAL ? 3 : 6,
-                    impl == Impl.VECTOR3 || impl == Impl.VECTOR6);
+            case VECTOR3, VECTOR6, VECTOR12, VECTOR3_SERIAL, VECTOR6_SERIAL, VECTOR12_SERIAL -> GemmVector.sgemm(t.transA,
+                    t.transB, t.m, t.n, t.k, t.alpha, t.a, t.aOff, t.lda, t.b, t.bOff, t.ldb, t.beta, c, t.cOff, t.ldc,
+                    switch (impl) {
+                        case VECTOR3, VECTOR3_SERIAL -> 3;
+                        case VECTOR6, VECTOR6_SERIAL -> 6;
+                        default -> 12;
+                    },
+                    impl == Impl.VECTOR3 || impl == Impl.VECTOR6 || impl == Impl.VECTOR12);
         }
     }
 
@@ -174,11 +178,14 @@ class GemmTest {
         assumeTrue(VectorSupport.ENABLED);
         Random r = new Random(11);
         Case wide = randomCase(r, false, true, 5, GemmVector.NC + GemmVector.NR + 3, 7, 1f, 1f, false);
+        // Tall enough for the 12-row tile, across its narrower B blocks (NC/NR panels of two vectors) and NC itself.
+        Case wideTiled = randomCase(r, false, false, 29, GemmVector.NC + GemmVector.NR + 3, 11, 1f, 0f, false);
         Case tall = randomCase(r, true, false, GemmVector.MR * GemmVector.MC_PANELS * 2 + 5, 30, 9, -1f, 0f, true);
         // A stored [m, k], taller than two packed A blocks, over two K blocks (later ones add onto C), a partial last tile.
         Case tallDeep = randomCase(r, false, false, GemmVector.MR * GemmVector.MC_PANELS * 2 + 5, 30, GemmVector.KC + 11,
                 1f, 0.5f, false);
         checkAll(wide);
+        checkAll(wideTiled);
         checkAll(tall);
         checkAll(tallDeep);
     }
@@ -312,6 +319,27 @@ class GemmTest {
             }
         } finally {
             Parallel.setThreads(saved);
+        }
+    }
+
+    /**
+     * The 12 x 2 tile sums each element's products in the same order as the 6 x 3 one (one fma chain over k per
+     * K block, K blocks in order), so the tile a product happens to get never changes its bits.
+     */
+    @Test
+    void everyTileGivesTheSameBits() {
+        assumeTrue(VectorSupport.ENABLED);
+        Random r = new Random(23);
+        for (int[] mnk : new int[][] {{197, 768, 64}, {50, 70, GemmVector.KC + 37}, {13, 33, 5}, {300, 100, 300}}) {
+            for (int tr = 0; tr < 4; tr++) {
+                Case t = randomCase(r, (tr & 1) != 0, (tr & 2) != 0, mnk[0], mnk[1], mnk[2], 1f, tr == 3 ? 0.5f : 0f, false);
+                float[] c6 = t.c.clone(), c12 = t.c.clone();
+                run(Impl.VECTOR6, t, c6);
+                run(Impl.VECTOR12, t, c12);
+                for (int i = 0; i < c6.length; i++) {
+                    assertEquals(Float.floatToIntBits(c6[i]), Float.floatToIntBits(c12[i]), "element " + i + " of " + t);
+                }
+            }
         }
     }
 
