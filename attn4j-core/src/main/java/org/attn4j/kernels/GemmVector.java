@@ -29,9 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  * (32 zmm registers) the tile is 6 x 3, 18 accumulators: three B loads and six broadcasts feed 18 FMAs
  * where 4 x 3 fed 12 with seven. Measured on a KVM Xeon (Sapphire Rapids class, 2 FMA ports), one thread,
  * packed panels: 4 x 3 ran at 109-114 GFLOP/s (kc 256-1024) and 150 (kc 96), 6 x 3 at 142-144 and 164,
- * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). That 6 x 3 tile stays for the
- * convolutions, which pack for it; {@link #sgemm} itself uses 12 x 2 with AVX-512 ({@link #MR_WIDE}): at K = 1024
- * the B panel streams from L2, and the taller tile needs a third less of it per fma. Edge tiles (m or n
+ * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). A 12 x 2 tile ({@link #MR_WIDE})
+ * needs a third less of B per fma, which at K = 1024 streams from L2, and is 17-23% faster; it is opt-in for now
+ * (see {@link #WIDE}). Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
@@ -75,8 +75,15 @@ final class GemmVector {
      * mc 96-384). Every element of C still sums its products in the same order, so results are bit-identical.
      */
     static final int MR_WIDE = 12;
-    /** Whether {@link #sgemm} uses {@link #MR_WIDE}-row tiles (32 vector registers). */
-    static final boolean WIDE = L >= 16;
+    /**
+     * Whether {@link #sgemm} uses {@link #MR_WIDE}-row tiles: only when asked for ({@code -Dattn4j.gemmTile=12}) and
+     * the machine has 32 vector registers. Off by default because of a slow state not understood yet: in a JVM that
+     * first ran a large plain product (sgemm N=1024) and then ViT-B/16, the ViT forward ran at 440-470 ms instead of
+     * 200-215 in about one run in three (every time in `./bench.sh suite`, whose ViT-B block then took 800-1000 ms
+     * instead of 360-400), with the Vector API's Java fallbacks (Float512Vector.tOp, bOp) among the top symbols of
+     * the profile although every GemmVector method had its C2 code. The 6 x 3 tile never showed it in the same test.
+     */
+    static final boolean WIDE = L >= 16 && "12".equals(System.getProperty("attn4j.gemmTile"));
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
      * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and
@@ -602,32 +609,35 @@ final class GemmVector {
             x = FloatVector.broadcast(S, ap[ai + 11]);
             cb0 = x.fma(b0, cb0); cb1 = x.fma(b1, cb1);
         }
-        // C (+)= acc, written out row by row (see the class comment).
-        int r = co;
-        if (accumulate) { c00 = c00.add(FloatVector.fromArray(S, c, r)); c01 = c01.add(FloatVector.fromArray(S, c, r + L)); }
-        c00.intoArray(c, r); c01.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c10 = c10.add(FloatVector.fromArray(S, c, r)); c11 = c11.add(FloatVector.fromArray(S, c, r + L)); }
-        c10.intoArray(c, r); c11.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c20 = c20.add(FloatVector.fromArray(S, c, r)); c21 = c21.add(FloatVector.fromArray(S, c, r + L)); }
-        c20.intoArray(c, r); c21.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c30 = c30.add(FloatVector.fromArray(S, c, r)); c31 = c31.add(FloatVector.fromArray(S, c, r + L)); }
-        c30.intoArray(c, r); c31.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c40 = c40.add(FloatVector.fromArray(S, c, r)); c41 = c41.add(FloatVector.fromArray(S, c, r + L)); }
-        c40.intoArray(c, r); c41.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c50 = c50.add(FloatVector.fromArray(S, c, r)); c51 = c51.add(FloatVector.fromArray(S, c, r + L)); }
-        c50.intoArray(c, r); c51.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c60 = c60.add(FloatVector.fromArray(S, c, r)); c61 = c61.add(FloatVector.fromArray(S, c, r + L)); }
-        c60.intoArray(c, r); c61.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c70 = c70.add(FloatVector.fromArray(S, c, r)); c71 = c71.add(FloatVector.fromArray(S, c, r + L)); }
-        c70.intoArray(c, r); c71.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c80 = c80.add(FloatVector.fromArray(S, c, r)); c81 = c81.add(FloatVector.fromArray(S, c, r + L)); }
-        c80.intoArray(c, r); c81.intoArray(c, r + L); r += ldc;
-        if (accumulate) { c90 = c90.add(FloatVector.fromArray(S, c, r)); c91 = c91.add(FloatVector.fromArray(S, c, r + L)); }
-        c90.intoArray(c, r); c91.intoArray(c, r + L); r += ldc;
-        if (accumulate) { ca0 = ca0.add(FloatVector.fromArray(S, c, r)); ca1 = ca1.add(FloatVector.fromArray(S, c, r + L)); }
-        ca0.intoArray(c, r); ca1.intoArray(c, r + L); r += ldc;
-        if (accumulate) { cb0 = cb0.add(FloatVector.fromArray(S, c, r)); cb1 = cb1.add(FloatVector.fromArray(S, c, r + L)); }
-        cb0.intoArray(c, r); cb1.intoArray(c, r + L);
+        // C (+)= acc, written out (see the class comment): one branch for all rows, as in kernel6x3.
+        int r1 = co + ldc, r2 = r1 + ldc, r3 = r2 + ldc, r4 = r3 + ldc, r5 = r4 + ldc;
+        int r6 = r5 + ldc, r7 = r6 + ldc, r8 = r7 + ldc, r9 = r8 + ldc, ra = r9 + ldc, rb = ra + ldc;
+        if (accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, co)); c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, r1)); c11 = c11.add(FloatVector.fromArray(S, c, r1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, r2)); c21 = c21.add(FloatVector.fromArray(S, c, r2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, r3)); c31 = c31.add(FloatVector.fromArray(S, c, r3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, r4)); c41 = c41.add(FloatVector.fromArray(S, c, r4 + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, r5)); c51 = c51.add(FloatVector.fromArray(S, c, r5 + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, r6)); c61 = c61.add(FloatVector.fromArray(S, c, r6 + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, r7)); c71 = c71.add(FloatVector.fromArray(S, c, r7 + L));
+            c80 = c80.add(FloatVector.fromArray(S, c, r8)); c81 = c81.add(FloatVector.fromArray(S, c, r8 + L));
+            c90 = c90.add(FloatVector.fromArray(S, c, r9)); c91 = c91.add(FloatVector.fromArray(S, c, r9 + L));
+            ca0 = ca0.add(FloatVector.fromArray(S, c, ra)); ca1 = ca1.add(FloatVector.fromArray(S, c, ra + L));
+            cb0 = cb0.add(FloatVector.fromArray(S, c, rb)); cb1 = cb1.add(FloatVector.fromArray(S, c, rb + L));
+        }
+        c00.intoArray(c, co); c01.intoArray(c, co + L);
+        c10.intoArray(c, r1); c11.intoArray(c, r1 + L);
+        c20.intoArray(c, r2); c21.intoArray(c, r2 + L);
+        c30.intoArray(c, r3); c31.intoArray(c, r3 + L);
+        c40.intoArray(c, r4); c41.intoArray(c, r4 + L);
+        c50.intoArray(c, r5); c51.intoArray(c, r5 + L);
+        c60.intoArray(c, r6); c61.intoArray(c, r6 + L);
+        c70.intoArray(c, r7); c71.intoArray(c, r7 + L);
+        c80.intoArray(c, r8); c81.intoArray(c, r8 + L);
+        c90.intoArray(c, r9); c91.intoArray(c, r9 + L);
+        ca0.intoArray(c, ra); ca1.intoArray(c, ra + L);
+        cb0.intoArray(c, rb); cb1.intoArray(c, rb + L);
     }
 
     /**
