@@ -30,8 +30,8 @@ import jdk.incubator.vector.VectorSpecies;
  * where 4 x 3 fed 12 with seven. Measured on a KVM Xeon (Sapphire Rapids class, 2 FMA ports), one thread,
  * packed panels: 4 x 3 ran at 109-114 GFLOP/s (kc 256-1024) and 150 (kc 96), 6 x 3 at 142-144 and 164,
  * 8 x 3 at 133 and 154 (BLIS's Zen 4 and Skylake-X kernels are 6 rows tall too). A 12 x 2 tile ({@link #MR_WIDE})
- * needs a third less of B per fma, which at K = 1024 streams from L2, and is 17-23% faster; it is opt-in for now
- * (see {@link #WIDE}). Edge tiles (m or n
+ * needs a third less of B per fma, which at K = 1024 streams from L2, and is 17-23% faster: {@link #sgemm} uses it
+ * with AVX-512 ({@link #WIDE}); the convolutions keep packing for 6 x 3. Edge tiles (m or n
  * not a multiple of the tile) run the same kernel on the zero-padded panels into a scratch tile, and only
  * the valid part is written to C. Very short A ({@code m < MR}, e.g. a single row) skips packing and runs
  * row-times-matrix loops instead.
@@ -76,14 +76,13 @@ final class GemmVector {
      */
     static final int MR_WIDE = 12;
     /**
-     * Whether {@link #sgemm} uses {@link #MR_WIDE}-row tiles: only when asked for ({@code -Dattn4j.gemmTile=12}) and
-     * the machine has 32 vector registers. Off by default because of a slow state not understood yet: in a JVM that
-     * first ran a large plain product (sgemm N=1024) and then ViT-B/16, the ViT forward ran at 440-470 ms instead of
-     * 200-215 in about one run in three (every time in `./bench.sh suite`, whose ViT-B block then took 800-1000 ms
-     * instead of 360-400), with the Vector API's Java fallbacks (Float512Vector.tOp, bOp) among the top symbols of
-     * the profile although every GemmVector method had its C2 code. The 6 x 3 tile never showed it in the same test.
+     * Whether {@link #sgemm} uses {@link #MR_WIDE}-row tiles: with 32 vector registers, unless
+     * {@code -Dattn4j.gemmTile=6} asks for the 6 x 3 tile. For a while this was opt-in: after a large plain product
+     * (sgemm N=1024) ViT-B/16 then ran twice as slow in about one JVM in three. The cause was not this tile but
+     * {@code VectorMath.exp} left out of line in GELU and softmax (see {@link JitDirectives}), which the new timing
+     * made more likely; with the directive, 16 such runs out of 16 were normal.
      */
-    static final boolean WIDE = L >= 16 && "12".equals(System.getProperty("attn4j.gemmTile"));
+    static final boolean WIDE = L >= 16 && !"6".equals(System.getProperty("attn4j.gemmTile"));
     /**
      * Deepest packed block. K is not split up to this depth: measured at N=1024 on one Zen 3 core, 1024
      * beat 256 (B panel in L1) and 512 by 4-8%, as ANCHORS.md found on Zen 4; the B panel (KC x NR) and

@@ -15,6 +15,12 @@ public final class VectorSupport {
     private VectorSupport() {}
 
     private static float warmupResult;
+    private static boolean directivesInstalled;
+
+    /** Whether {@link JitDirectives} installed its compiler directive (best effort; see there). */
+    static boolean jitDirectivesInstalled() {
+        return directivesInstalled;
+    }
 
     /** True when the fast Vector API kernels are in use. */
     public static final boolean ENABLED = detect();
@@ -30,6 +36,8 @@ public final class VectorSupport {
         // Before any kernel is compiled: see ProfileWarmupVector (a kernel C2 compiled against a two-class profile
         // ran 10-40x slower). The result is only there so that the work cannot be optimised away.
         warmupResult = ProfileWarmupVector.run();
+        // Also before any kernel is compiled: see JitDirectives (VectorMath.exp not inlined ran kernels 2x slower).
+        directivesInstalled = JitDirectives.install();
         return true;
     }
 }
