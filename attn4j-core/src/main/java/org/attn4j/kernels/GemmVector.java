@@ -439,25 +439,11 @@ final class GemmVector {
                         ap[d + 1] = a[s + 1];
                         ap[d + 2] = a[s + 2];
                     }
-                } else if (mr == 12) {
-                    for (; ir < full; ir += 12) {
-                        int d = dst + ir * kc, s = src + ir;
-                        ap[d] = a[s];
-                        ap[d + 1] = a[s + 1];
-                        ap[d + 2] = a[s + 2];
-                        ap[d + 3] = a[s + 3];
-                        ap[d + 4] = a[s + 4];
-                        ap[d + 5] = a[s + 5];
-                        ap[d + 6] = a[s + 6];
-                        ap[d + 7] = a[s + 7];
-                        ap[d + 8] = a[s + 8];
-                        ap[d + 9] = a[s + 9];
-                        ap[d + 10] = a[s + 10];
-                        ap[d + 11] = a[s + 11];
-                    }
                 } else {
+                    // Six rows at a time, for 6-row panels and both halves of 12-row ones: rows ir .. ir+5 go to
+                    // panel ir / mr, lanes ir % mr ...
                     for (; ir < full; ir += 6) {
-                        int d = dst + ir * kc, s = src + ir;
+                        int lane = ir % mr, d = dst + (ir - lane) * kc + lane, s = src + ir;
                         ap[d] = a[s];
                         ap[d + 1] = a[s + 1];
                         ap[d + 2] = a[s + 2];
