@@ -180,7 +180,9 @@ public final class Tensor {
 
     /**
      * Builds the result of an op: wraps {@code data} (row-major, {@code shape}) and, when grad mode is on and
-     * any input requires grad, records {@code backward} in the graph. Used by {@code org.attn4j.ops}.
+     * any input requires grad, records {@code backward} in the graph. Used by {@code org.attn4j.ops}. The tensor
+     * takes ownership of {@code data} (see {@link #ofOwned}): pass an array allocated for this result and kept nowhere
+     * else.
      */
     public static Tensor result(float[] data, int[] shape, String op, Node.Backward backward, Tensor... inputs) {
         Tensor out = ofOwned(data, shape);     // every op allocates its result array afresh
