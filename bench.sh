@@ -38,13 +38,13 @@ export DJL_OFFLINE=true
 thp=""
 if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then thp="-XX:+UseTransparentHugePages"; fi
 # VectorMath inlined at every call site, as ./attn4j does (see there).
-inline="-XX:CompileCommand=quiet -XX:CompileCommand=inline,org.attn4j.kernels.VectorMath::*"
+inline=(-XX:CompileCommand=quiet "-XX:CompileCommand=inline,org.attn4j.kernels.VectorMath::*")   # an array: no globbing of the *
 # The whole heap committed and touched at start (-Xms4g -XX:+AlwaysPreTouch, ~1 s): G1 can let mostly-humongous
 # allocations grow the heap for many seconds without a collection, and on a virtual machine the first touch of
 # memory the guest never used is slow (the host backs and zeroes it). In ./bench.sh suite the ViT-B block then
 # took 800-1100 ms instead of 360-440, with clear_page_erms (kernel page zeroing) a quarter of the samples and the
 # heap growing from 1.2 to 4 GiB in 13 s without a GC; pre-touched, it did not happen.
 heap="-Xms4g -Xmx4g -XX:+AlwaysPreTouch"
-exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $heap -XX:MaxHeapFreeRatio=100 $thp $inline \
+exec "$JAVA" ${BENCH_JAVA_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $heap -XX:MaxHeapFreeRatio=100 $thp "${inline[@]}" \
   -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -Dai.djl.pytorch.num_interop_threads=1 \
   -jar attn4j-bench/target/attn4j-bench.jar "$@"
