@@ -105,14 +105,17 @@ public final class Engine {
 
         /** For a waiting gradient: no other waiting gradient shares its storage, which was made during this pass. */
         boolean holdsAlone(Tensor g) {
-            Storage s = g.storage();
-            return g.isDense() && s.isExclusive() && s.serial() > createdAfter && counts.getOrDefault(s, 0) == 1;
+            return g.isDense() && madeHere(g.storage()) && counts.getOrDefault(g.storage(), 0) == 1;
         }
 
         /** For a gradient already removed from the pending ones. */
         boolean isUnshared(Tensor g) {
-            Storage s = g.storage();
-            return s.isExclusive() && s.serial() > createdAfter && !counts.containsKey(s);
+            return madeHere(g.storage()) && !counts.containsKey(g.storage());
+        }
+
+        /** Made during this pass by an op or backward function that owns its array. */
+        private boolean madeHere(Storage s) {
+            return s.isExclusive() && s.serial() > createdAfter;
         }
     }
 

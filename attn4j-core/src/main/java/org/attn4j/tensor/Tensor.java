@@ -417,9 +417,8 @@ public final class Tensor {
             return;
         }
         if (!grad.isDense()) grad = grad.contiguousCopy();     // a view installed by setGrad
-        float[] acc = grad.storage.data;
-        float[] add = g.contiguousData();
-        for (int i = 0; i < add.length; i++) acc[i] += add[i];
+        if (g.storage == grad.storage) g = g.contiguousCopy();   // grad passed back into itself
+        grad.addDense(g.reshape(grad.shape));
         grad.storage.bumpVersion();
     }
 
@@ -502,17 +501,13 @@ public final class Tensor {
     public Tensor add_(Tensor other, float alpha) {
         checkInPlace("add_");
         checkNoInternalOverlap("add_");
-        float[] d = storage.data;
         if (alpha == 1f && isDense() && Shape.equal(shape, other.shape) && other.storage != storage) {
-            // The common case (a gradient into a gradient): the vector kernel over the pool, this + other in place,
-            // the same bits as the loop below (1·v is exact).
-            Tensor oc = other.contiguous();
-            float[] od = oc.storage.data;
-            int oo = oc.offset;
-            Parallel.forBlocks(d.length, (s, e) -> Elementwise.binary(Elementwise.Binary.ADD, d, s, 1, od, oo + s, 1, d, s, e - s));
+            // The common case (a gradient into a gradient); the same bits as the loop below (1·v is exact).
+            addDense(other);
             storage.bumpVersion();
             return this;
         }
+        float[] d = storage.data;
         float[] v = other.expand(shape).toFloatArray();
         if (isDense()) {
             for (int i = 0; i < v.length; i++) d[i] += alpha * v[i];
@@ -525,6 +520,18 @@ public final class Tensor {
 
     public Tensor add_(Tensor other) {
         return add_(other, 1f);
+    }
+
+    /**
+     * {@code this += other} for a dense tensor and another of its shape over a different storage: the vector kernel
+     * over the pool, in place (no version bump; callers do it).
+     */
+    private void addDense(Tensor other) {
+        float[] d = storage.data;
+        Tensor oc = other.contiguous();
+        float[] od = oc.storage.data;
+        int oo = oc.offset;
+        Parallel.forBlocks(d.length, (s, e) -> Elementwise.binary(Elementwise.Binary.ADD, d, s, 1, od, oo + s, 1, d, s, e - s));
     }
 
     public Tensor sub_(Tensor other) {
